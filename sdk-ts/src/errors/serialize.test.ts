@@ -1,0 +1,71 @@
+import { ErrorCode } from "@tenax/proto";
+import { describe, expect, it } from "vitest";
+import { isNonRetriableError, isRetryAfterError, isStepError } from "./guards.js";
+import { NonRetriableError } from "./non-retriable-error.js";
+import { RetryAfterError } from "./retry-after-error.js";
+import { deserializeError, serializeError } from "./serialize.js";
+import { StepError } from "./step-error.js";
+
+describe("serializeError / deserializeError", () => {
+  it("keeps name, message, stack, cause chain and own properties", () => {
+    const root = new RangeError("too far");
+    const err = Object.assign(new Error("outer", { cause: root }), { status: 503, fn: () => 1 });
+    const info = serializeError(err);
+    expect(info).toMatchObject({ code: ErrorCode.USER, name: "Error", message: "outer", cause: { name: "RangeError", message: "too far" } });
+    expect(info.stack).toContain("outer");
+    expect(JSON.parse(new TextDecoder().decode(info.propertiesJson))).toEqual({ status: 503 });
+
+    const back = deserializeError(info) as Error & { status?: number };
+    expect(back).toBeInstanceOf(Error);
+    expect(back).toMatchObject({ name: "Error", message: "outer", status: 503 });
+    expect(back.stack).toBe(info.stack);
+    expect(back.cause).toMatchObject({ name: "RangeError", message: "too far" });
+  });
+
+  it("wraps values that are not errors", () => {
+    expect(serializeError("boom")).toMatchObject({ code: ErrorCode.NON_ERROR_THROWN, name: "NonErrorThrown", message: "boom" });
+    expect(serializeError(42).message).toBe("42");
+    expect(serializeError(undefined).message).toBe("undefined");
+  });
+
+  it("maps SDK error codes onto the contract's codes", () => {
+    expect(serializeError(new StepError("x", { stepId: "a" })).code).toBe(ErrorCode.STEP_FAILED);
+    expect(serializeError(new NonRetriableError("x")).code).toBe(ErrorCode.USER);
+  });
+
+  it("survives cause cycles", () => {
+    const err = new Error("loop") as Error & { cause?: unknown };
+    err.cause = err;
+    expect(() => serializeError(err)).not.toThrow();
+  });
+
+  it("recognises SDK errors by name, also after a round trip", () => {
+    const retry = new RetryAfterError("later", 1000);
+    for (const [err, guard] of [
+      [new NonRetriableError("x"), isNonRetriableError],
+      [retry, isRetryAfterError],
+      [new StepError("x", { stepId: "a" }), isStepError],
+    ] as const) {
+      expect(guard(err)).toBe(true);
+      expect(guard(deserializeError(serializeError(err)))).toBe(true);
+      expect(guard(new Error("x"))).toBe(false);
+    }
+    expect((deserializeError(serializeError(retry)) as any).retryAt).toBe(retry.retryAt.toISOString());
+  });
+});
+
+describe("RetryAfterError", () => {
+  it("computes an absolute retryAt", () => {
+    const now = Date.now();
+    expect(new RetryAfterError("x", 5000).retryAt.getTime()).toBeGreaterThanOrEqual(now + 5000);
+    expect(new RetryAfterError("x", "1m").retryAt.getTime()).toBeGreaterThanOrEqual(now + 60_000);
+    expect(new RetryAfterError("x", "2030-01-01T00:00:00Z").retryAt.toISOString()).toBe("2030-01-01T00:00:00.000Z");
+    const date = new Date(now + 1234);
+    expect(new RetryAfterError("x", date).retryAt.getTime()).toBe(date.getTime());
+    expect(new RetryAfterError("x", 1).code).toBe("retry_after");
+  });
+
+  it("rejects an unreadable retryAfter", () => {
+    expect(() => new RetryAfterError("x", "soon")).toThrowError(expect.objectContaining({ code: "invalid_retry_after" }));
+  });
+});

@@ -1,0 +1,74 @@
+import type { TenaxEvent } from "../event/types.js";
+import type { Logger } from "../logger/logger.js";
+import type { StepTools } from "../steps/step-tools.js";
+import type { Duration } from "../time/duration.js";
+
+/** Start a run for every event with this name (optionally filtered by a CEL expression). */
+export interface EventTriggerOptions {
+  event: string;
+  /** CEL expression over `event`; the trigger matches only when true. */
+  if?: string;
+}
+
+/** Start a run on a cron schedule (5 fields, 6 with seconds, optional "TZ=Area/City " prefix). */
+export interface CronTriggerOptions {
+  cron: string;
+}
+
+export type TriggerOptions = EventTriggerOptions | CronTriggerOptions;
+
+/** A concurrency limit, optionally per value of a CEL key expression. */
+export type ConcurrencyOption = number | { limit: number; key?: string };
+
+/** Cancel a run when a matching event arrives. */
+export interface CancelOnOption {
+  event: string;
+  /** CEL expression over `event` (the trigger) and `async` (the cancelling event). */
+  if?: string;
+  /** Field path that must be equal on both events, e.g. "data.orderId". */
+  match?: string;
+  /** How long the rule stays active. Default: as long as the run lives. */
+  timeout?: Duration;
+}
+
+export interface CheckpointingOptions {
+  /** Flush after this many buffered step results. */
+  bufferedSteps?: number;
+  /** Flush at least this often. */
+  maxInterval?: Duration;
+  /** Yield back to the executor after running this long. */
+  maxRuntime?: Duration;
+}
+
+export interface FunctionOptions {
+  /** Stable id within the app, e.g. "process-order". Never change it. */
+  id: string;
+  /** Display name. Default: the id. */
+  name?: string;
+  /** Retries per step after the first attempt, 0..20. Default 4. */
+  retries?: number;
+  /** Up to two concurrency limits. */
+  concurrency?: ConcurrencyOption | ConcurrencyOption[];
+  /** CEL expression over `event`: at most one run per value per 24 h. */
+  idempotency?: string;
+  /** Up to five cancellation rules. */
+  cancelOn?: CancelOnOption | CancelOnOption[];
+  timeouts?: { start?: Duration; run?: Duration };
+  checkpointing?: boolean | CheckpointingOptions;
+}
+
+/** What a handler receives. */
+export interface HandlerContext<TData = Record<string, any>> {
+  /** The triggering event. */
+  event: TenaxEvent<TData>;
+  /** All triggering events (a batch), including `event`. */
+  events: TenaxEvent<TData>[];
+  /** Durable step tools. */
+  step: StepTools;
+  runId: string;
+  /** 0-based attempt of the step (or run position) being executed. */
+  attempt: number;
+  logger: Logger;
+}
+
+export type Handler<TData = Record<string, any>, TResult = unknown> = (ctx: HandlerContext<TData>) => TResult | Promise<TResult>;

@@ -1,0 +1,40 @@
+// Public API of @tenax/sdk. Everything exported here is supported; deep
+// imports are not.
+export { Tenax } from "./client/tenax.js";
+export type { TenaxOptions } from "./client/config.js";
+export type { SendResult } from "./client/send-events.js";
+
+export type { TenaxFunction } from "./function/create-function.js";
+export type {
+  CancelOnOption,
+  CheckpointingOptions,
+  ConcurrencyOption,
+  CronTriggerOptions,
+  EventTriggerOptions,
+  FunctionOptions,
+  Handler,
+  HandlerContext,
+  TriggerOptions,
+} from "./function/types.js";
+export type { EventPayload, JsonObject, JsonValue, TenaxEvent } from "./event/types.js";
+export type { StepTools } from "./steps/step-tools.js";
+export type { RunTool } from "./steps/run.js";
+export type { Jsonify } from "./json/jsonify.js";
+
+export { TenaxError } from "./errors/tenax-error.js";
+export { NonRetriableError } from "./errors/non-retriable-error.js";
+export { RetryAfterError } from "./errors/retry-after-error.js";
+export { StepError } from "./errors/step-error.js";
+export { isNonRetriableError, isRetryAfterError, isStepError } from "./errors/guards.js";
+export { serializeError, deserializeError } from "./errors/serialize.js";
+export type { SerializedError, ErrorInfoLike } from "./errors/serialize.js";
+
+export { parseDuration } from "./time/duration.js";
+export type { Duration, DurationUnit } from "./time/duration.js";
+
+export { createJsonLogger } from "./logger/logger.js";
+export type { JsonLoggerOptions, LogFields, Logger, LogLevel } from "./logger/logger.js";
+
+export type { CloseOptions, ConnectOptions, Worker } from "./worker/types.js";
+export type { BackoffOptions } from "./worker/backoff.js";
+export { SDK_NAME, SDK_VERSION } from "./version.js";

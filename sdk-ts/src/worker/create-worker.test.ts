@@ -1,0 +1,219 @@
+import { createHash } from "node:crypto";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { ErrorCode, OpCode, type ExecuteRequestSchema } from "@tenax/proto";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Tenax } from "../client/tenax.js";
+import type { LogFields, Logger } from "../logger/logger.js";
+import { startFakeServer, type FakeServer } from "../testing/fake-executor.js";
+import type { Worker } from "./types.js";
+
+const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
+const quiet = () => ({ debug() {}, info() {}, warn() {}, error: vi.fn<(message: string, fields?: LogFields) => void>() });
+
+let server: FakeServer | undefined;
+let worker: Worker | undefined;
+afterEach(async () => {
+  await worker?.close({ timeoutMs: 1000 });
+  await server?.close();
+  worker = undefined;
+  server = undefined;
+});
+
+function setup(logger: Logger = quiet()) {
+  const tenax = new Tenax({ id: "shop", executorUrl: server!.url, ingestUrl: server!.url, signingKey: "sk-test", logger });
+  const fn = tenax.createFunction({ id: "process-order" }, { event: "order/created" }, async ({ step, event }) => {
+    const a = await step.run("a", () => `got ${event.data.orderId}`);
+    return { a };
+  });
+  return { tenax, fn };
+}
+
+type ExecuteInit = MessageInitShape<typeof ExecuteRequestSchema>;
+
+function execute(init: Record<string, unknown> = {}): ExecuteInit {
+  return {
+    requestId: "req-1",
+    leaseId: "lease-1",
+    runId: "run-1",
+    appId: "shop",
+    functionId: "process-order",
+    maxAttempts: 5,
+    event: { event: { id: "e1", name: "order/created", data: { orderId: "o1" }, ts: 5n } },
+    ...init,
+  } as ExecuteInit;
+}
+
+describe("worker", () => {
+  it("says hello with its functions and resolves once registered", async () => {
+    server = await startFakeServer();
+    const { tenax, fn } = setup();
+    worker = await tenax.connect({ functions: [fn], maxConcurrency: 7 });
+    await expect(worker.ready).resolves.toBeUndefined();
+    const conn = await server.nextConnection();
+    const hello = await conn.take("hello");
+    expect(hello).toMatchObject({ appId: "shop", appVersion: "1", sdkName: "tenax-ts", maxConcurrency: 7, instanceId: worker.instanceId });
+    expect(hello.functions.map((f) => f.id)).toEqual(["process-order"]);
+    expect(conn.headers.get("authorization")).toBe("Bearer sk-test");
+  });
+
+  it("acks a request, runs it and sends the result", async () => {
+    server = await startFakeServer();
+    const { tenax, fn } = setup();
+    worker = await tenax.connect({ functions: [fn] });
+    const conn = await server.nextConnection();
+    conn.send({ case: "execute", value: execute() });
+    expect(await conn.take("ack")).toMatchObject({ requestId: "req-1" });
+    const result = await conn.take("result");
+    expect(result).toMatchObject({ requestId: "req-1", leaseId: "lease-1", runId: "run-1" });
+    expect(result.ops[0]).toMatchObject({ code: OpCode.STEP_RAN, stepId: sha1("a"), userId: "a", stepType: "step.run" });
+    expect(new TextDecoder().decode(result.ops[0].data)).toBe('"got o1"');
+
+    conn.send({ case: "resultAck", value: { requestId: "req-1", accepted: true } });
+    conn.send({
+      case: "execute",
+      value: execute({ requestId: "req-2", memo: [{ stepId: sha1("a"), result: { case: "data", value: result.ops[0].data } }] }),
+    });
+    const second = await conn.take("result");
+    expect(second.ops[0]).toMatchObject({ code: OpCode.RUN_COMPLETE });
+    expect(JSON.parse(new TextDecoder().decode(second.ops[0].data))).toEqual({ a: "got o1" });
+    conn.send({ case: "resultAck", value: { requestId: "req-2", accepted: true } });
+  });
+
+  it("logs rejected functions and serves the others", async () => {
+    server = await startFakeServer({
+      register: (hello) => ({
+        connectionId: "c",
+        heartbeatIntervalMs: 1000n,
+        functions: hello.functions.map((f, i) => ({
+          functionId: f.id,
+          ok: i === 0,
+          error: i === 0 ? undefined : { code: ErrorCode.INVALID_CONFIG, message: `function "${f.id}": bad cron` },
+        })),
+      }),
+    });
+    const logger = quiet();
+    const { tenax, fn } = setup(logger);
+    const other = tenax.createFunction({ id: "nightly" }, { cron: "nope" }, () => null);
+    worker = await tenax.connect({ functions: [fn, other] });
+    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('function "nightly": bad cron'), expect.objectContaining({ functionId: "nightly" }));
+  });
+
+  it("rejects connect() when every function is rejected", async () => {
+    server = await startFakeServer({
+      register: (hello) => ({
+        functions: hello.functions.map((f) => ({ functionId: f.id, ok: false, error: { code: ErrorCode.INVALID_CONFIG, message: "bad" } })),
+      }),
+    });
+    const { tenax, fn } = setup();
+    await expect(tenax.connect({ functions: [fn] })).rejects.toMatchObject({ code: "registration_failed" });
+  });
+
+  it("reconnects after the executor closes the stream, keeping its instance id", async () => {
+    server = await startFakeServer();
+    const { tenax, fn } = setup();
+    worker = await tenax.connect({ functions: [fn], reconnectBackoffMs: { initial: 10, max: 20 } });
+    const first = await server.nextConnection();
+    const hello1 = await first.take("hello");
+    first.send({ case: "close", value: { reason: "shutting down" } });
+    const second = await server.nextConnection();
+    const hello2 = await second.take("hello");
+    expect(hello2.instanceId).toBe(hello1.instanceId);
+    second.send({ case: "execute", value: execute({ requestId: "req-9" }) });
+    expect((await second.take("result")).requestId).toBe("req-9");
+    second.send({ case: "resultAck", value: { requestId: "req-9", accepted: true } });
+  });
+
+  it("extends leases of long requests and drops the result when the lease is lost", async () => {
+    server = await startFakeServer({
+      register: (hello) => ({
+        functions: hello.functions.map((f) => ({ functionId: f.id, ok: true })),
+        heartbeatIntervalMs: 1000n,
+        leaseMs: 300n,
+        extendLeaseIntervalMs: 50n,
+      }),
+    });
+    const tenax = new Tenax({ id: "shop", executorUrl: server.url, logger: quiet() });
+    const slow = tenax.createFunction({ id: "slow" }, { event: "x" }, async ({ step }) =>
+      step.run("wait", () => new Promise((r) => setTimeout(() => r("done"), 300))),
+    );
+    worker = await tenax.connect({ functions: [slow] });
+    const conn = await server.nextConnection();
+    conn.send({ case: "execute", value: execute({ functionId: "slow" }) });
+    expect(await conn.take("extendLease")).toMatchObject({ requestId: "req-1", leaseId: "lease-1" });
+    conn.send({ case: "leaseExtended", value: { requestId: "req-1", ok: false } });
+    await new Promise((r) => setTimeout(r, 450));
+    expect(conn.received.some((m) => m.kind.case === "result")).toBe(false);
+  });
+
+  it("asks for the memo when it cannot apply a delta", async () => {
+    server = await startFakeServer();
+    const { tenax, fn } = setup();
+    worker = await tenax.connect({ functions: [fn] });
+    const conn = await server.nextConnection();
+    conn.send({ case: "execute", value: execute({ requestId: "req-d", runId: "run-unknown", memoOffset: 3 }) });
+    expect(await conn.take("memoFetch")).toMatchObject({ requestId: "req-d" });
+  });
+
+  it("sends heartbeats with the in-flight count", async () => {
+    server = await startFakeServer({
+      register: (hello) => ({ functions: hello.functions.map((f) => ({ functionId: f.id, ok: true })), heartbeatIntervalMs: 50n }),
+    });
+    const { tenax, fn } = setup();
+    worker = await tenax.connect({ functions: [fn] });
+    const conn = await server.nextConnection();
+    expect(await conn.take("heartbeat")).toMatchObject({ inFlight: 0 });
+  });
+
+  it("reconnects when the executor stays silent for 3 heartbeat intervals", async () => {
+    server = await startFakeServer({
+      register: (hello) => ({ functions: hello.functions.map((f) => ({ functionId: f.id, ok: true })), heartbeatIntervalMs: 40n }),
+    });
+    const { tenax, fn } = setup();
+    worker = await tenax.connect({ functions: [fn], reconnectBackoffMs: { initial: 10, max: 20 } });
+    await server.nextConnection();
+    const second = await server.nextConnection(2000);
+    await second.take("hello");
+  });
+
+  it("drains on close: goodbye, waits for the in-flight result and its ack, ends the stream", async () => {
+    server = await startFakeServer();
+    const tenax = new Tenax({ id: "shop", executorUrl: server.url, logger: quiet() });
+    const slow = tenax.createFunction({ id: "slow" }, { event: "x" }, async ({ step }) =>
+      step.run("wait", () => new Promise((r) => setTimeout(() => r("done"), 150))),
+    );
+    const w = await tenax.connect({ functions: [slow] });
+    const conn = await server.nextConnection();
+    conn.send({ case: "execute", value: execute({ functionId: "slow" }) });
+    await conn.take("ack");
+    const closing = w.close({ timeoutMs: 5000 });
+    await conn.take("goodbye");
+    const result = await conn.take("result");
+    expect(result.ops[0]).toMatchObject({ code: OpCode.STEP_RAN });
+    let closed = false;
+    void closing.then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(false);
+    conn.send({ case: "resultAck", value: { requestId: "req-1", accepted: true } });
+    await conn.requestsDone;
+    await closing;
+  });
+});
+
+describe("tenax.send", () => {
+  it("sends events with the event key and returns their ids", async () => {
+    server = await startFakeServer();
+    const tenax = new Tenax({ id: "shop", ingestUrl: server.url, eventKey: "ek", logger: quiet() });
+    const at = new Date("2024-05-06T07:08:09.000Z");
+    const { ids } = await tenax.send([{ name: "order/created", data: { at, n: 1 } }, { name: "b", id: "fixed", ts: 42 }]);
+    expect(ids).toEqual(["evt-1-0", "fixed"]);
+    const [{ request, headers }] = server.sends;
+    expect(headers.get("authorization")).toBe("Bearer ek");
+    expect(request.events[0]).toMatchObject({ name: "order/created", data: { at: "2024-05-06T07:08:09.000Z", n: 1 } });
+    expect(request.events[1]).toMatchObject({ id: "fixed", ts: 42n, data: {} });
+  });
+
+  it("wraps transport failures in a TenaxError", async () => {
+    const tenax = new Tenax({ id: "shop", ingestUrl: "http://127.0.0.1:1", logger: quiet() });
+    await expect(tenax.send({ name: "x" })).rejects.toMatchObject({ code: "send_failed" });
+  });
+});

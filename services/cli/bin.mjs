@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `tenax` command. TypeScript runs through tsx, so no build step is needed.
+import { register } from "tsx/esm/api";
+
+register();
+await import("./src/main.ts");

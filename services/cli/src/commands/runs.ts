@@ -1,0 +1,46 @@
+import { RunStatus, type Run, type StepRecord } from "@tenax/proto";
+import { parseArgs } from "../args.js";
+import { runClient } from "../clients.js";
+import type { CliConfig } from "../config.js";
+
+const text = new TextDecoder();
+const json = (b: Uint8Array) => (b.length ? JSON.parse(text.decode(b)) : null);
+const status = (s: RunStatus) => (RunStatus[s] ?? "UNKNOWN").toLowerCase();
+const time = (ms: bigint) => (ms > 0n ? new Date(Number(ms)).toISOString() : "");
+
+export async function runsList(config: CliConfig, args: string[]): Promise<void> {
+  const { flags } = parseArgs(args);
+  const wanted = flags.status ? RunStatus[flags.status.toUpperCase() as keyof typeof RunStatus] : RunStatus.UNSPECIFIED;
+  if (wanted === undefined) throw new Error(`[invalid_argument] --status ${flags.status}: not a run status`);
+  const { runs } = await runClient(config).listRuns({ functionId: flags.function ?? "", status: wanted, eventId: flags.event ?? "" });
+  for (const r of runs) {
+    process.stdout.write(`${r.id}  ${status(r.status).padEnd(9)}  ${r.appId}/${r.functionId}  ${time(r.createdAtMs)}\n`);
+  }
+  if (runs.length === 0) process.stdout.write("no runs\n");
+}
+
+export async function runsGet(config: CliConfig, runId: string | undefined): Promise<void> {
+  if (!runId) throw new Error("[invalid_argument] usage: tenax runs get <run-id>");
+  const { run, steps } = await runClient(config).getRun({ runId });
+  process.stdout.write(`${JSON.stringify(describeRun(run!, steps), null, 2)}\n`);
+}
+
+function describeRun(run: Run, steps: StepRecord[]) {
+  return {
+    id: run.id,
+    function: `${run.appId}/${run.functionId}`,
+    status: status(run.status),
+    attempt: run.attempt,
+    createdAt: time(run.createdAtMs),
+    endedAt: time(run.endedAtMs),
+    output: json(run.output),
+    error: run.error ? { name: run.error.name, message: run.error.message, stack: run.error.stack } : undefined,
+    steps: steps.map((s) => ({
+      id: s.userId,
+      status: s.status === 1 ? "completed" : "failed",
+      attempt: s.attempt,
+      output: json(s.output),
+      error: s.error ? { name: s.error.name, message: s.error.message } : undefined,
+    })),
+  };
+}

@@ -1,0 +1,46 @@
+import { loadCliConfig } from "./config.js";
+import { dev } from "./commands/dev.js";
+import { migrate } from "./commands/migrate.js";
+import { runsGet, runsList } from "./commands/runs.js";
+import { send } from "./commands/send.js";
+import { start } from "./commands/start.js";
+
+const usage = `tenax <command>
+
+  dev                         embedded Postgres + ingest, scheduler, executor + example worker
+  migrate                     apply database migrations (DATABASE_URL)
+  start ingest|scheduler|executor
+  send <name> [--data '{...}'] [--id <id>]
+  runs list [--function <id>] [--status <status>] [--event <id>]
+  runs get <run-id>
+`;
+
+const [command, ...args] = process.argv.slice(2);
+const config = loadCliConfig();
+try {
+  switch (command) {
+    case "dev":
+      await dev(config);
+      break;
+    case "migrate":
+      await migrate(config);
+      break;
+    case "start":
+      await start(args[0]);
+      break;
+    case "send":
+      await send(config, args);
+      break;
+    case "runs":
+      if (args[0] === "list") await runsList(config, args.slice(1));
+      else if (args[0] === "get") await runsGet(config, args[1]);
+      else throw new Error(usage);
+      break;
+    default:
+      process.stdout.write(usage);
+      process.exitCode = command ? 1 : 0;
+  }
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exitCode = 1;
+}

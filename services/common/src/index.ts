@@ -1,0 +1,16 @@
+export { createLogger } from "./logger.js";
+export type { Logger } from "./logger.js";
+export { maxMessageBytes, serve } from "./server.js";
+export type { RunningServer, ServeOptions } from "./server.js";
+export { createAuthInterceptor, createKeyRule, keyMatches } from "./auth.js";
+export type { AuthRule } from "./auth.js";
+export { invalidArgument, notFound, toConnectError } from "./errors.js";
+export { defaultDatabaseUrl, envNumber, envString, parseListen } from "./env.js";
+export type { Env } from "./env.js";
+export { logAuthMode, stopOnSignals } from "./lifecycle.js";
+export type { Stoppable } from "./lifecycle.js";
+export { createHealthService } from "./health.js";
+export { errorInfoFromJson, errorInfoToJson } from "./error-info.js";
+export { compileExpression, matchesExpression } from "./expressions.js";
+export type { CompiledExpression } from "./expressions.js";
+export { limits, reservedEventPrefix } from "./limits.js";

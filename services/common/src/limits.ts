@@ -1,0 +1,17 @@
+/** Every size and count limit of Tenax, in one place (README "Limits" mirrors this). */
+export const limits = {
+  eventNameMaxChars: 256,
+  eventMaxBytes: 512 * 1024,
+  eventsPerCall: 5000,
+  sendEventsMaxBytes: 16 * 1024 * 1024,
+  triggersPerFunction: 10,
+  retriesMax: 20,
+  retriesDefault: 4,
+  functionIdMaxChars: 128,
+  stepsPerRun: 1000,
+  stepOutputMaxBytes: 4 * 1024 * 1024,
+  runStateMaxBytes: 32 * 1024 * 1024,
+} as const;
+
+/** The reserved prefix of events the services emit themselves. */
+export const reservedEventPrefix = "tenax/";

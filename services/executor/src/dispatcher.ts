@@ -1,0 +1,127 @@
+import { randomUUID } from "node:crypto";
+import { limits, type Logger } from "@tenax/common";
+import { claimContext, leaseRelease, queueClaim, type Database, type FunctionKey } from "@tenax/state";
+import type { ExecutorConfig } from "./config.js";
+import { memoBytes, memoEntryFromStep, storedEventFromRow } from "./memo.js";
+import { freeSlots, type Inflight, type WorkerSession } from "./session.js";
+
+export interface Dispatcher {
+  /** Claims and hands out work until capacity or the queue runs out. Coalesces concurrent calls. */
+  pump(): void;
+  /** Sends the next execute request of an in-flight run (same lease, new request id). */
+  send(session: WorkerSession, work: Inflight): void;
+  stop(): void;
+}
+
+export function createDispatcher(deps: {
+  database: Database;
+  config: ExecutorConfig;
+  executorId: string;
+  sessions: Map<string, WorkerSession>;
+  logger: Logger;
+}): Dispatcher {
+  const { database, config, sessions, logger } = deps;
+  let running = false;
+  let again = false;
+  let stopped = false;
+
+  const send = (session: WorkerSession, work: Inflight) => {
+    work.requestId = randomUUID();
+    session.requests.set(work.requestId, work);
+    session.send({
+      kind: {
+        case: "execute",
+        value: {
+          requestId: work.requestId,
+          leaseId: work.leaseId,
+          runId: work.runId,
+          appId: work.appId,
+          functionId: work.functionId,
+          functionVersion: work.functionVersion,
+          attempt: work.attempt,
+          maxAttempts: work.maxAttempts,
+          event: work.events[0],
+          events: work.events,
+          memo: work.memo,
+          memoOffset: 0,
+          targetStepId: work.targetStepId,
+          leaseExpiresAtMs: BigInt(work.leaseExpiresAtMs),
+        },
+      },
+    });
+  };
+
+  const claimOnce = async (): Promise<boolean> => {
+    const open = [...sessions.values()].filter((s) => freeSlots(s) > 0);
+    if (open.length === 0) return false;
+    const keys = new Map<string, FunctionKey>();
+    for (const s of open) for (const f of s.functionIds) keys.set(`${s.appId}/${f}`, { appId: s.appId, functionId: f });
+    const limit = Math.min(100, open.reduce((n, s) => n + freeSlots(s), 0));
+    const items = await queueClaim(database.sql, { owner: deps.executorId, leaseMs: config.leaseMs, functions: [...keys.values()], limit });
+    if (items.length === 0) return false;
+    const contexts = await claimContext(database.sql, items.map((i) => i.runId));
+    const unplaced: string[] = [];
+    for (const item of items) {
+      const ctx = contexts.get(item.runId);
+      if (!ctx) continue;
+      const session = pickSession(open, item.appId, item.functionId);
+      if (!session) {
+        unplaced.push(item.leaseId);
+        continue;
+      }
+      const retries = typeof ctx.config.retries === "number" ? ctx.config.retries : limits.retriesDefault;
+      const memo = ctx.steps.map(memoEntryFromStep);
+      send(session, {
+        requestId: "",
+        leaseId: item.leaseId,
+        leaseExpiresAtMs: item.leaseExpiresAtMs,
+        runId: item.runId,
+        appId: item.appId,
+        functionId: item.functionId,
+        functionVersion: ctx.run.functionVersion,
+        attempt: item.attempt,
+        maxAttempts: retries + 1,
+        targetStepId: item.targetStepId,
+        events: ctx.events.map(storedEventFromRow),
+        memo,
+        stateBytes: memo.reduce((n, m) => n + memoBytes(m), 0),
+        startedAtMs: Date.now(),
+      });
+    }
+    if (unplaced.length > 0) await leaseRelease(database.sql, unplaced);
+    return items.length === limit;
+  };
+
+  const pump = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void (async () => {
+      try {
+        do {
+          again = false;
+          while (!stopped && (await claimOnce())) {}
+        } while (again && !stopped);
+      } catch (err) {
+        logger.warn("claim failed; retrying on next wake-up", { err });
+      } finally {
+        running = false;
+      }
+    })();
+  };
+
+  return { pump, send, stop: () => void (stopped = true) };
+}
+
+/** Least-loaded session serving the function with a free slot. */
+function pickSession(open: WorkerSession[], appId: string, functionId: string): WorkerSession | undefined {
+  let best: WorkerSession | undefined;
+  for (const s of open) {
+    if (s.appId !== appId || !s.functionIds.has(functionId) || freeSlots(s) === 0) continue;
+    if (!best || freeSlots(s) > freeSlots(best)) best = s;
+  }
+  return best;
+}

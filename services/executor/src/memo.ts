@@ -1,0 +1,26 @@
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import { errorInfoFromJson } from "@tenax/common";
+import { MemoEntrySchema, StoredEventSchema, type MemoEntry, type StoredEvent } from "@tenax/proto";
+import type { EventRow, StepRow } from "@tenax/state";
+
+const utf8 = new TextEncoder();
+
+/** A stored step as the worker replays it. */
+export function memoEntryFromStep(s: StepRow): MemoEntry {
+  if (s.status === "failed") {
+    return create(MemoEntrySchema, { stepId: s.stepId, result: { case: "error", value: errorInfoFromJson(s.error)! } });
+  }
+  return create(MemoEntrySchema, { stepId: s.stepId, result: { case: "data", value: utf8.encode(s.output ?? "null") } });
+}
+
+export function storedEventFromRow(e: EventRow): StoredEvent {
+  return create(StoredEventSchema, {
+    event: { id: e.id, name: e.name, data: e.data as JsonObject, user: (e.user as JsonObject | null) ?? undefined, ts: BigInt(e.ts), v: e.v },
+    seq: BigInt(e.seq),
+    receivedAtMs: BigInt(e.receivedAtMs),
+  });
+}
+
+export function memoBytes(m: MemoEntry): number {
+  return m.result.case === "data" ? m.result.value.length : 0;
+}

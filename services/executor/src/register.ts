@@ -1,0 +1,38 @@
+import { toJson } from "@bufbuild/protobuf";
+import { ErrorCode, FunctionConfigSchema, type FunctionConfig, type FunctionRegistration, type Hello } from "@tenax/proto";
+import { functionRegister, type Database } from "@tenax/state";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { FunctionRegistrationSchema } from "@tenax/proto";
+import { validateFunctionConfig } from "./validate-config.js";
+
+type Registration = MessageInitShape<typeof FunctionRegistrationSchema>;
+
+/**
+ * Registers each function of a hello on its own: an invalid one is rejected with a message
+ * naming it and the field, and the others still register.
+ */
+export async function registerFunctions(database: Database, hello: Hello): Promise<Registration[]> {
+  const out: Registration[] = [];
+  for (const fn of hello.functions) {
+    const problem = validateFunctionConfig(fn);
+    if (problem) {
+      out.push({ functionId: fn.id, ok: false, error: { code: ErrorCode.INVALID_CONFIG, name: "InvalidConfig", message: `[invalid_config] ${problem}` } });
+      continue;
+    }
+    const version = await functionRegister(database.sql, {
+      appId: hello.appId,
+      appVersion: hello.appVersion,
+      functionId: fn.id,
+      config: toJson(FunctionConfigSchema, fn) as Record<string, unknown>,
+      eventTriggers: eventTriggers(fn),
+    });
+    out.push({ functionId: fn.id, ok: true, version });
+  }
+  return out;
+}
+
+function eventTriggers(fn: FunctionConfig) {
+  return fn.triggers.flatMap((t) => (t.kind.case === "event" ? [{ eventName: t.kind.value.event, expression: t.kind.value.expression }] : []));
+}
+
+export type { FunctionRegistration };

@@ -1,0 +1,43 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ExecutorMessageSchema, MemoEntry, StoredEvent } from "@tenax/proto";
+
+export type Outgoing = MessageInitShape<typeof ExecutorMessageSchema>;
+
+/** Work an executor holds under a lease while a worker executes it. */
+export interface Inflight {
+  requestId: string;
+  leaseId: string;
+  leaseExpiresAtMs: number;
+  runId: string;
+  appId: string;
+  functionId: string;
+  functionVersion: number;
+  attempt: number;
+  maxAttempts: number;
+  targetStepId: string;
+  events: StoredEvent[];
+  memo: MemoEntry[];
+  /** Bytes of memoized outputs, for the run-state limit. */
+  stateBytes: number;
+  startedAtMs: number;
+}
+
+/** One worker stream: what it serves, how much it may run, and what it is running. */
+export interface WorkerSession {
+  readonly connectionId: string;
+  readonly appId: string;
+  readonly appVersion: string;
+  readonly functionIds: Set<string>;
+  readonly maxConcurrency: number;
+  /** In-flight work by request id. */
+  readonly requests: Map<string, Inflight>;
+  draining: boolean;
+  lastSeenMs: number;
+  send(msg: Outgoing): void;
+  /** Ends the stream (the worker reconnects). */
+  close(reason: string): void;
+}
+
+export function freeSlots(s: WorkerSession): number {
+  return s.draining ? 0 : Math.max(0, s.maxConcurrency - s.requests.size);
+}

@@ -1,0 +1,165 @@
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createWritableIterable } from "@connectrpc/connect/protocol";
+import { toConnectError, type Logger } from "@tenax/common";
+import { ErrorCode, type WorkerMessage } from "@tenax/proto";
+import { leaseExtend, leaseRelease, workerConnected, workerDisconnected, type Database } from "@tenax/state";
+import type { ExecutorConfig } from "./config.js";
+import type { Dispatcher } from "./dispatcher.js";
+import { registerFunctions } from "./register.js";
+import { handleResult } from "./results.js";
+import type { Outgoing, WorkerSession } from "./session.js";
+
+export interface StreamDeps {
+  database: Database;
+  config: ExecutorConfig;
+  executorId: string;
+  sessions: Map<string, WorkerSession>;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  isDraining: () => boolean;
+}
+
+/**
+ * One worker stream: hello → registered, then execute/ack/result/extend until either side ends
+ * it. When it ends, everything the worker held is handed back at once for redelivery.
+ */
+export async function* workerStream(deps: StreamDeps, messages: AsyncIterable<WorkerMessage>, signal: AbortSignal): AsyncGenerator<Outgoing> {
+  const out = createWritableIterable<Outgoing>();
+  const iterator = messages[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done || first.value.kind.case !== "hello") {
+    throw new ConnectError("[protocol_error] the first worker message must be hello", Code.InvalidArgument);
+  }
+  if (deps.isDraining()) throw new ConnectError("[draining] executor is shutting down", Code.Unavailable);
+  const hello = first.value.kind.value;
+  if (!hello.appId) throw new ConnectError("[protocol_error] hello.app_id: is required", Code.InvalidArgument);
+  const registrations = await registerFunctions(deps.database, hello).catch((err) => Promise.reject(toConnectError(err)));
+  const connectionId = randomUUID();
+  const logger = deps.logger.child({ connectionId: connectionId.slice(0, 8), appId: hello.appId });
+  let closedReason = "";
+  const session: WorkerSession = {
+    connectionId,
+    appId: hello.appId,
+    appVersion: hello.appVersion,
+    functionIds: new Set(registrations.filter((r) => r.ok).map((r) => r.functionId!)),
+    maxConcurrency: hello.maxConcurrency > 0 ? hello.maxConcurrency : 100,
+    requests: new Map(),
+    draining: false,
+    lastSeenMs: Date.now(),
+    send: (msg) => {
+      if (!closedReason) out.write(msg).catch(() => {});
+    },
+    close: (reason) => {
+      if (closedReason) return;
+      closedReason = reason;
+      out.close();
+    },
+  };
+  const extendEvery = Math.max(50, Math.floor(deps.config.leaseMs / 3));
+  session.send({
+    kind: {
+      case: "registered",
+      value: {
+        connectionId,
+        functions: registrations,
+        heartbeatIntervalMs: BigInt(deps.config.heartbeatMs),
+        leaseMs: BigInt(deps.config.leaseMs),
+        extendLeaseIntervalMs: BigInt(extendEvery),
+        executorId: deps.executorId,
+      },
+    },
+  });
+  for (const r of registrations) if (!r.ok) logger.warn("function rejected", { functionId: r.functionId, error: r.error?.message });
+  deps.sessions.set(connectionId, session);
+  await workerConnected(deps.database.sql, {
+    connectionId,
+    executorId: deps.executorId,
+    instanceId: hello.instanceId,
+    appId: hello.appId,
+    appVersion: hello.appVersion,
+    sdk: `${hello.sdkName}@${hello.sdkVersion}`,
+    functionIds: [...session.functionIds],
+    maxConcurrency: session.maxConcurrency,
+  }).catch((err) => logger.warn("could not record worker connection", { err }));
+  logger.info("worker connected", { functions: [...session.functionIds], maxConcurrency: session.maxConcurrency });
+
+  // A silent worker is dropped after 3 heartbeat intervals; we ping so it can do the same.
+  const liveness = setInterval(() => {
+    if (Date.now() - session.lastSeenMs > deps.config.heartbeatMs * 3) session.close("heartbeat timeout");
+    else session.send({ kind: { case: "ping", value: { nowMs: BigInt(Date.now()) } } });
+  }, deps.config.heartbeatMs);
+  const onAbort = () => session.close("stream aborted");
+  signal.addEventListener("abort", onAbort);
+
+  const consume = async () => {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      session.lastSeenMs = Date.now();
+      await onMessage(deps, session, next.value, logger);
+    }
+  };
+  consume().then(
+    () => session.close("worker ended the stream"),
+    (err) => {
+      logger.warn("worker stream failed", { err: String(err) });
+      session.close("stream error");
+    },
+  );
+  deps.dispatcher.pump();
+  try {
+    for await (const msg of out) yield msg;
+  } finally {
+    clearInterval(liveness);
+    signal.removeEventListener("abort", onAbort);
+    deps.sessions.delete(connectionId);
+    const held = [...session.requests.values()].map((w) => w.leaseId);
+    session.requests.clear();
+    logger.info("worker disconnected", { reason: closedReason, handedBack: held.length });
+    await leaseRelease(deps.database.sql, held).catch((err) => logger.warn("could not hand back leases; they will expire", { err: String(err) }));
+    await workerDisconnected(deps.database.sql, connectionId).catch(() => {});
+  }
+}
+
+async function onMessage(deps: StreamDeps, session: WorkerSession, msg: WorkerMessage, logger: Logger): Promise<void> {
+  switch (msg.kind.case) {
+    case "result": {
+      const result = msg.kind.value;
+      const outcome = await handleResult({ ...deps }, session, result).catch((err) => {
+        logger.warn("could not persist result; worker will resend", { err: String(err), runId: result.runId });
+        return { accepted: false as const, code: ErrorCode.INTERNAL, message: String((err as Error)?.message ?? err) };
+      });
+      session.send({
+        kind: {
+          case: "resultAck",
+          value: outcome.accepted
+            ? { requestId: result.requestId, accepted: true }
+            : { requestId: result.requestId, accepted: false, code: outcome.code, message: outcome.message },
+        },
+      });
+      return;
+    }
+    case "extendLease": {
+      const { requestId, leaseId } = msg.kind.value;
+      const work = session.requests.get(requestId);
+      const expires = work && work.leaseId === leaseId ? await leaseExtend(deps.database.sql, { runId: work.runId, leaseId, leaseMs: deps.config.leaseMs }).catch(() => null) : null;
+      if (work && expires !== null) work.leaseExpiresAtMs = expires;
+      if (work && expires === null) session.requests.delete(requestId);
+      session.send({ kind: { case: "leaseExtended", value: { requestId, ok: expires !== null, leaseExpiresAtMs: BigInt(expires ?? 0) } } });
+      return;
+    }
+    case "goodbye":
+      session.draining = true;
+      logger.info("worker draining", { reason: msg.kind.value.reason });
+      return;
+    case "ack":
+    case "heartbeat":
+      return;
+    case "hello":
+      session.close("protocol error: second hello");
+      return;
+    default:
+      return;
+  }
+}

@@ -1,0 +1,39 @@
+import { matchesExpression } from "@tenax/common";
+import type { EventRow, RunStart, TriggerMatchRow } from "@tenax/state";
+
+/**
+ * Decides which runs a set of stored events starts: one run per (event, function) whose
+ * event trigger matches by name and `if` filter. A function with two triggers matching the
+ * same event still gets one run.
+ */
+export function matchTriggers(events: EventRow[], triggers: TriggerMatchRow[]): RunStart[] {
+  const byName = new Map<string, TriggerMatchRow[]>();
+  for (const t of triggers) {
+    const list = byName.get(t.eventName) ?? [];
+    list.push(t);
+    byName.set(t.eventName, list);
+  }
+  const starts: RunStart[] = [];
+  for (const e of events) {
+    const started = new Set<string>();
+    const ctx = { event: eventForExpressions(e) };
+    for (const t of byName.get(e.name) ?? []) {
+      const key = `${t.appId}/${t.functionId}`;
+      if (started.has(key) || !matchesExpression(t.expression, ctx)) continue;
+      started.add(key);
+      starts.push({
+        appId: t.appId,
+        functionId: t.functionId,
+        functionVersion: t.version,
+        eventIds: [e.id],
+        eventSeqs: [e.seq],
+      });
+    }
+  }
+  return starts;
+}
+
+/** The `event` variable expressions see: the event as the producer sent it. */
+export function eventForExpressions(e: EventRow): Record<string, unknown> {
+  return { id: e.id, name: e.name, data: e.data, user: e.user ?? {}, ts: e.ts, v: e.v };
+}

@@ -1,0 +1,47 @@
+import { randomUUID } from "node:crypto";
+import { invalidArgument, limits, reservedEventPrefix } from "@tenax/common";
+import type { Event } from "@tenax/proto";
+import type { EventInput } from "@tenax/state";
+
+/**
+ * Validates a SendEvents batch and normalises it for storage. The first problem fails the
+ * whole call with INVALID_ARGUMENT naming the event index, the field and the limit.
+ */
+export function validateEvents(events: Event[], nowMs: number, allowReserved = false): EventInput[] {
+  if (events.length === 0) throw invalidArgument("invalid_event", "events: at least one event is required");
+  if (events.length > limits.eventsPerCall) {
+    throw invalidArgument("too_many_events", `events: ${events.length} events exceed the limit of ${limits.eventsPerCall} per call`);
+  }
+  let total = 0;
+  return events.map((e, i) => {
+    const at = `events[${i}]`;
+    if (!e.name) throw invalidArgument("invalid_event", `${at}.name: is required`);
+    if (e.name.length > limits.eventNameMaxChars) {
+      throw invalidArgument("invalid_event", `${at}.name: ${e.name.length} characters exceed the limit of ${limits.eventNameMaxChars}`);
+    }
+    if (!allowReserved && e.name.startsWith(reservedEventPrefix)) {
+      throw invalidArgument("reserved_event_name", `${at}.name: "${e.name}" uses the reserved prefix "${reservedEventPrefix}"`);
+    }
+    const data = e.data ?? {};
+    const size = Buffer.byteLength(JSON.stringify(data)) + (e.user ? Buffer.byteLength(JSON.stringify(e.user)) : 0) + e.name.length;
+    if (size > limits.eventMaxBytes) {
+      throw invalidArgument("event_too_large", `${at}: ${size} bytes exceed the limit of ${limits.eventMaxBytes} bytes (512 KiB) per event`);
+    }
+    total += size;
+    if (total > limits.sendEventsMaxBytes) {
+      throw invalidArgument("request_too_large", `events: more than ${limits.sendEventsMaxBytes} bytes (16 MiB) in one call (exceeded at ${at})`);
+    }
+    if (e.id.length > limits.eventNameMaxChars) {
+      throw invalidArgument("invalid_event", `${at}.id: ${e.id.length} characters exceed the limit of ${limits.eventNameMaxChars}`);
+    }
+    return {
+      id: e.id || randomUUID(),
+      producerId: e.id !== "",
+      name: e.name,
+      data: data as Record<string, unknown>,
+      user: (e.user as Record<string, unknown> | undefined) ?? null,
+      ts: e.ts > 0n ? Number(e.ts) : nowMs,
+      v: e.v,
+    };
+  });
+}

@@ -1,0 +1,83 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { WatchRunRequest, WatchRunResponseSchema } from "@tenax/proto";
+import { channels, listen, runGet, runSteps, type Database } from "@tenax/state";
+import { requireRun } from "./run-api.js";
+import { isTerminal, runToProto, stepToProto } from "./to-proto.js";
+
+/** Fans run-change notifications out to WatchRun streams; one LISTEN per ingest process. */
+export interface WatchHub {
+  subscribe(runId: string, onChange: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export async function createWatchHub(database: Database): Promise<WatchHub> {
+  const subs = new Map<string, Set<() => void>>();
+  const unlisten = await listen(database.sql, channels.runs, (runId) => {
+    for (const fn of subs.get(runId) ?? []) fn();
+  });
+  return {
+    subscribe(runId, onChange) {
+      const set = subs.get(runId) ?? new Set();
+      set.add(onChange);
+      subs.set(runId, set);
+      return () => {
+        set.delete(onChange);
+        if (set.size === 0) subs.delete(runId);
+      };
+    },
+    close: unlisten,
+  };
+}
+
+/**
+ * Streams the run's state, then one message per stored step and status change, ending when
+ * the run ends. Subscribes before the first read so no change can fall between the two; a slow
+ * poll covers notifications lost while the database connection was down.
+ */
+export async function* watchRun(
+  database: Database,
+  hub: WatchHub,
+  req: WatchRunRequest,
+  signal: AbortSignal,
+  pollMs = 2000,
+): AsyncGenerator<MessageInitShape<typeof WatchRunResponseSchema>> {
+  let wake: () => void = () => {};
+  let dirty = true;
+  const unsubscribe = hub.subscribe(req.runId, () => {
+    dirty = true;
+    wake();
+  });
+  try {
+    let run = await requireRun(database, req.runId);
+    let lastSeq = 0;
+    let position = 0;
+    let lastStatus = "";
+    while (!signal.aborted) {
+      if (dirty) {
+        dirty = false;
+        const steps = await runSteps(database.sql, run.id, lastSeq);
+        run = (await runGet(database.sql, run.id)) ?? run;
+        for (const s of steps) {
+          lastSeq = s.seq;
+          yield { run: runToProto(run), step: stepToProto(s, position++) };
+        }
+        if (steps.length === 0 && run.status !== lastStatus) yield { run: runToProto(run) };
+        lastStatus = run.status;
+        if (isTerminal(run)) return;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          dirty = true;
+          resolve();
+        }, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        signal.addEventListener("abort", () => wake(), { once: true });
+      });
+    }
+  } finally {
+    unsubscribe();
+  }
+}

@@ -1,0 +1,21 @@
+import { defaultDatabaseUrl, envNumber, envString, parseListen, type Env } from "@tenax/common";
+
+export interface SchedulerConfig {
+  databaseUrl: string;
+  host: string;
+  port: number;
+  signingKey?: string;
+  /** Longest the loop sleeps without a notification (a safety net, not the timer resolution). */
+  maxIdleMs: number;
+}
+
+/** The only place the scheduler reads the environment. */
+export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
+  const listen = parseListen(envString(env, "TENAX_SCHEDULER_LISTEN", "127.0.0.1:8290"), "TENAX_SCHEDULER_LISTEN");
+  return {
+    databaseUrl: envString(env, "DATABASE_URL", defaultDatabaseUrl),
+    ...listen,
+    signingKey: env.TENAX_SIGNING_KEY || undefined,
+    maxIdleMs: envNumber(env, "TENAX_SCHEDULER_MAX_IDLE_MS", 5_000),
+  };
+}

@@ -1,0 +1,51 @@
+import type { Logger } from "@tenax/common";
+import { timersFire, timersNextDue, type Database } from "@tenax/state";
+
+export interface TimerLoop {
+  /** A timer was created; re-plan the next wake-up. */
+  poke(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Fires due timers, then sleeps until the next due time (or a notification about a new timer),
+ * instead of polling in a tight loop. Timers that came due while no scheduler ran fire on start.
+ */
+export function startTimerLoop(database: Database, logger: Logger, maxIdleMs: number): TimerLoop {
+  let stopped = false;
+  let wake: () => void = () => {};
+  let poked = false;
+  const done = (async () => {
+    while (!stopped) {
+      let sleepMs = maxIdleMs;
+      try {
+        poked = false;
+        while ((await timersFire(database.sql, 500)) === 500) {}
+        const { nextDueAtMs } = await timersNextDue(database.sql);
+        if (nextDueAtMs !== null) sleepMs = Math.min(maxIdleMs, Math.max(0, nextDueAtMs - Date.now()));
+      } catch (err) {
+        logger.warn("timer pass failed; retrying", { err: String(err) });
+        sleepMs = Math.min(maxIdleMs, 500);
+      }
+      if (poked || stopped) continue;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, sleepMs);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  })();
+  return {
+    poke() {
+      poked = true;
+      wake();
+    },
+    async stop() {
+      stopped = true;
+      wake();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// @tenax/state: the only package that knows the schema and writes SQL.
+export { createDatabase } from "./db.js";
+export type { Database, DatabaseOptions } from "./db.js";
+export { migrateDatabase, migrationsFolder } from "./migrate.js";
+export type { MigrateOptions } from "./migrate.js";
+export { startEmbeddedPostgres } from "./embedded.js";
+export type { EmbeddedPostgresHandle, EmbeddedPostgresOptions } from "./embedded.js";
+export { channels, listen } from "./notify.js";
+export type { Channel } from "./notify.js";
+export { terminalStatuses } from "./types.js";
+export type { EventInput, EventRow, FunctionKey, RunRow, RunStatusName, Sql, StepRow } from "./types.js";
+export { eventsAppend, eventsBySeq } from "./queries/events.js";
+export type { EventsAppendResult } from "./queries/events.js";
+export { functionRegister, functionVersionGet, triggersForEvents } from "./queries/functions.js";
+export type { FunctionRegisterParams, TriggerMatchRow } from "./queries/functions.js";
+export { isUuid, runCancel, runGet, runsList, runsStart, runSteps } from "./queries/runs.js";
+export type { RunStart, RunsListParams } from "./queries/runs.js";
+export { claimContext, queueClaim } from "./queries/claim.js";
+export type { ClaimContext, ClaimedItem, QueueClaimParams } from "./queries/claim.js";
+export { leaseExtend, leaseRelease, leaseReleaseOwner } from "./queries/lease.js";
+export { runFinish, runRetryLater, stepSave } from "./queries/results.js";
+export type { RunFinishParams, RunRetryParams, SaveOutcome, StepSaveParams } from "./queries/results.js";
+export { timersFire, timersNextDue } from "./queries/timers.js";
+export { workerConnected, workerDisconnected } from "./queries/workers.js";
+export type { WorkerConnected } from "./queries/workers.js";
+export { createTestDatabases } from "./testing.js";
+export type { TestDatabases } from "./testing.js";

@@ -1,0 +1,99 @@
+import type { EventRow, FunctionKey, RunRow, Sql, StepRow } from "../types.js";
+import { toEventRow, toRunRow, toStepRow } from "./rows.js";
+
+export interface QueueClaimParams {
+  owner: string;
+  leaseMs: number;
+  functions: FunctionKey[];
+  limit: number;
+}
+
+export interface ClaimedItem {
+  queueId: number;
+  runId: string;
+  appId: string;
+  functionId: string;
+  attempt: number;
+  targetStepId: string;
+  leaseId: string;
+  leaseExpiresAtMs: number;
+}
+
+/**
+ * Claims runnable items in arrival order. SKIP LOCKED lets several executors claim at once
+ * without overlap; an item whose lease expired is claimable again (its old lease is fenced).
+ */
+export async function queueClaim(sql: Sql, p: QueueClaimParams): Promise<ClaimedItem[]> {
+  if (p.functions.length === 0 || p.limit <= 0) return [];
+  const rows = await sql`
+    with c as (
+      select q.id from queue q
+      where (q.app_id, q.function_id) in (
+          select * from unnest(${p.functions.map((f) => f.appId)}::text[], ${p.functions.map((f) => f.functionId)}::text[]))
+        and q.available_at <= now()
+        and (q.lease_expires_at is null or q.lease_expires_at < now())
+      order by q.id
+      limit ${p.limit}
+      for update skip locked
+    )
+    update queue q set lease_id = gen_random_uuid(), lease_owner = ${p.owner},
+      lease_expires_at = now() + ${p.leaseMs} * interval '1 millisecond',
+      started_at = coalesce(q.started_at, now())
+    from c where q.id = c.id
+    returning q.id, q.run_id, q.app_id, q.function_id, q.attempt, q.target_step_id, q.lease_id, q.lease_expires_at`;
+  return rows
+    .map((r) => ({
+      queueId: Number(r.id),
+      runId: r.run_id,
+      appId: r.app_id,
+      functionId: r.function_id,
+      attempt: r.attempt,
+      targetStepId: r.target_step_id,
+      leaseId: r.lease_id,
+      leaseExpiresAtMs: new Date(r.lease_expires_at).getTime(),
+    }))
+    .sort((a, b) => a.queueId - b.queueId);
+}
+
+export interface ClaimContext {
+  run: RunRow;
+  config: Record<string, unknown>;
+  events: EventRow[];
+  steps: StepRow[];
+}
+
+/**
+ * Marks claimed runs running and loads what a worker needs to replay them. Runs that already
+ * ended (cancelled meanwhile) are absent from the result; their queue items are dropped.
+ */
+export async function claimContext(sql: Sql, runIds: string[]): Promise<Map<string, ClaimContext>> {
+  const out = new Map<string, ClaimContext>();
+  if (runIds.length === 0) return out;
+  const runs = await sql`
+    update runs r set status = 'running', started_at = coalesce(r.started_at, now()), updated_at = now()
+    from function_versions fv
+    where r.id = any(${runIds}::uuid[]) and r.status not in ('completed', 'failed', 'cancelled')
+      and fv.app_id = r.app_id and fv.function_id = r.function_id and fv.version = r.function_version
+    returning r.*, fv.config as fn_config`;
+  const live = runs.map((r) => r.id as string);
+  const dead = runIds.filter((id) => !live.includes(id));
+  if (dead.length > 0) await sql`delete from queue where run_id = any(${dead}::uuid[])`;
+  if (live.length === 0) return out;
+  const seqs = [...new Set(runs.flatMap((r) => (r.event_seqs as unknown[]).map(Number)))];
+  const [events, steps] = await Promise.all([
+    sql`select * from events where seq = any(${seqs}::bigint[])`,
+    sql`select * from steps where run_id = any(${live}::uuid[]) order by seq`,
+  ]);
+  const eventBySeq = new Map(events.map((e) => [Number(e.seq), toEventRow(e)]));
+  for (const r of runs) {
+    const run = toRunRow(r);
+    out.set(run.id, {
+      run,
+      config: r.fn_config,
+      events: run.eventSeqs.map((s) => eventBySeq.get(s)!).filter(Boolean),
+      steps: [],
+    });
+  }
+  for (const s of steps) out.get(s.run_id as string)?.steps.push(toStepRow(s));
+  return out;
+}

@@ -1,0 +1,124 @@
+import { channels } from "../notify.js";
+import type { Sql } from "../types.js";
+
+export interface StepSaveParams {
+  runId: string;
+  leaseId: string;
+  stepId: string;
+  userId: string;
+  name: string;
+  status: "completed" | "failed";
+  /** JSON text of the output (completed). */
+  output: string | null;
+  /** Serialized error (failed). */
+  error: Record<string, unknown> | null;
+  attempt: number;
+  startedAtMs: number | null;
+  /** The lease is renewed for this long, so a run of many quick steps never outlives it. */
+  leaseMs: number;
+}
+
+export type SaveOutcome =
+  /** Stored now. */
+  | { kind: "stored"; seq: number; leaseExpiresAtMs: number }
+  /** Already stored earlier (a replayed message): nothing changed. */
+  | { kind: "duplicate" }
+  /** The lease is not held: the result is fenced off. */
+  | { kind: "fenced" };
+
+/**
+ * Memoizes one step result in a single statement: checks the lease, inserts the step (the
+ * primary key ignores duplicates), bumps the run, and notifies watchers, all in one commit.
+ */
+export async function stepSave(sql: Sql, p: StepSaveParams): Promise<SaveOutcome> {
+  const [row] = await sql`
+    with q as (
+      select run_id from queue
+      where run_id = ${p.runId} and lease_id = ${p.leaseId} and lease_expires_at > now()
+      for update
+    ), s as (
+      insert into steps (run_id, step_id, user_id, name, status, output, error, attempt, started_at)
+      select ${p.runId}, ${p.stepId}, ${p.userId}, ${p.name}, ${p.status}, ${p.output},
+        ${p.error === null ? null : JSON.stringify(p.error)}::jsonb, ${p.attempt},
+        ${p.startedAtMs === null ? null : new Date(p.startedAtMs).toISOString()}::timestamptz
+      from q
+      on conflict do nothing
+      returning seq
+    ), r as (
+      update runs set step_count = step_count + 1, attempt = 0, updated_at = now()
+      where id = ${p.runId} and exists (select 1 from s)
+      returning id
+    ), u as (
+      update queue set attempt = 0, target_step_id = '',
+        lease_expires_at = now() + ${p.leaseMs} * interval '1 millisecond'
+      where run_id = ${p.runId} and lease_id = ${p.leaseId} and exists (select 1 from s)
+      returning lease_expires_at
+    )
+    select (select count(*) from q)::int as leased, (select seq from s) as seq,
+      (select count(*) from r) as touched, (select lease_expires_at from u) as lease_expires_at,
+      case when exists (select 1 from s) then pg_notify(${channels.runs}, ${p.runId}) end as notified`;
+  if (row.leased === 0) return { kind: "fenced" };
+  if (row.seq === null) return { kind: "duplicate" };
+  return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: new Date(row.lease_expires_at).getTime() };
+}
+
+export interface RunFinishParams {
+  runId: string;
+  leaseId: string;
+  status: "completed" | "failed";
+  output: string | null;
+  error: Record<string, unknown> | null;
+}
+
+/** Ends a run under its lease: stores output or error and drops its queue item. */
+export async function runFinish(sql: Sql, p: RunFinishParams): Promise<boolean> {
+  const [row] = await sql`
+    with q as (
+      delete from queue where run_id = ${p.runId} and lease_id = ${p.leaseId} and lease_expires_at > now()
+      returning run_id
+    ), r as (
+      update runs set status = ${p.status}, output = ${p.output},
+        error = ${p.error === null ? null : JSON.stringify(p.error)}::jsonb,
+        ended_at = now(), updated_at = now()
+      where id in (select run_id from q) and status not in ('completed', 'failed', 'cancelled')
+      returning id
+    )
+    select (select count(*) from r)::int as n,
+      case when exists (select 1 from r) then pg_notify(${channels.runs}, ${p.runId}) end as notified`;
+  return row.n === 1;
+}
+
+export interface RunRetryParams {
+  runId: string;
+  leaseId: string;
+  /** Attempt number the retry will run as. */
+  attempt: number;
+  dueAtMs: number;
+  targetStepId: string;
+}
+
+/**
+ * Parks a run until a retry timer fires: drops the queue item (so it holds no worker and no
+ * lease) and creates the timer in the same statement. The scheduler requeues it when due.
+ */
+export async function runRetryLater(sql: Sql, p: RunRetryParams): Promise<boolean> {
+  const [row] = await sql`
+    with q as (
+      delete from queue where run_id = ${p.runId} and lease_id = ${p.leaseId} and lease_expires_at > now()
+      returning run_id
+    ), t as (
+      insert into timers (run_id, kind, due_at, data)
+      select run_id, 'retry', to_timestamp(${p.dueAtMs / 1000}),
+        ${JSON.stringify({ attempt: p.attempt, targetStepId: p.targetStepId })}::jsonb
+      from q
+      returning id
+    ), r as (
+      update runs set status = 'sleeping', attempt = ${p.attempt}, updated_at = now()
+      where id in (select run_id from q)
+      returning id
+    )
+    select (select count(*) from t)::int as n, (select count(*) from r) as touched,
+      case when exists (select 1 from t) then pg_notify(${channels.timers}, ${String(p.dueAtMs)}) end as t_notified,
+      case when exists (select 1 from t) then pg_notify(${channels.runs}, ${p.runId}) end as r_notified`;
+  return row.n === 1;
+}

@@ -1,0 +1,104 @@
+import { channels } from "../notify.js";
+import type { RunRow, RunStatusName, Sql, StepRow } from "../types.js";
+import { toRunRow, toStepRow } from "./rows.js";
+
+export interface RunStart {
+  appId: string;
+  functionId: string;
+  functionVersion: number;
+  eventIds: string[];
+  eventSeqs: number[];
+  concurrencyKey?: string;
+}
+
+/**
+ * Creates runs and their first queue items in one statement, then wakes executors. Call it in
+ * the same transaction that stored the triggering events, so an event never exists without its runs.
+ */
+export async function runsStart(sql: Sql, starts: RunStart[]): Promise<string[]> {
+  if (starts.length === 0) return [];
+  const payload = starts.map((s, n) => ({
+    n,
+    app_id: s.appId,
+    function_id: s.functionId,
+    function_version: s.functionVersion,
+    event_ids: s.eventIds,
+    event_seqs: s.eventSeqs,
+    concurrency_key: s.concurrencyKey ?? "",
+  }));
+  const rows = await sql`
+    with x as (
+      select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+        as x(app_id text, function_id text, function_version int, event_ids text[], event_seqs bigint[], concurrency_key text, n bigint)
+    ), r as (
+      insert into runs (app_id, function_id, function_version, event_ids, event_seqs)
+      select app_id, function_id, function_version, event_ids, event_seqs from x order by n
+      returning id, app_id, function_id
+    ), q as (
+      insert into queue (run_id, app_id, function_id)
+      select id, app_id, function_id from r
+      returning run_id
+    ), w as (
+      select pg_notify(${channels.queue}, k) from (select distinct app_id || '/' || function_id as k from r) d
+    )
+    select r.id, (select count(*) from w) as notified from r`;
+  return rows.map((r) => r.id as string);
+}
+
+export async function runGet(sql: Sql, runId: string): Promise<RunRow | null> {
+  if (!isUuid(runId)) return null;
+  const [row] = await sql`select * from runs where id = ${runId}`;
+  return row ? toRunRow(row) : null;
+}
+
+/** A run's memo in stored order, optionally only entries stored after `afterSeq`. */
+export async function runSteps(sql: Sql, runId: string, afterSeq = 0): Promise<StepRow[]> {
+  const rows = await sql`select * from steps where run_id = ${runId} and seq > ${afterSeq} order by seq`;
+  return rows.map(toStepRow);
+}
+
+export interface RunsListParams {
+  appId?: string;
+  functionId?: string;
+  status?: RunStatusName;
+  eventId?: string;
+  limit: number;
+  /** Keyset cursor: runs created before this (created_at ms, id). */
+  before?: { createdAtMs: number; id: string };
+}
+
+export async function runsList(sql: Sql, p: RunsListParams): Promise<RunRow[]> {
+  const rows = await sql`
+    select * from runs
+    where true
+      ${p.appId ? sql`and app_id = ${p.appId}` : sql``}
+      ${p.functionId ? sql`and function_id = ${p.functionId}` : sql``}
+      ${p.status ? sql`and status = ${p.status}` : sql``}
+      ${p.eventId ? sql`and event_ids @> array[${p.eventId}]::text[]` : sql``}
+      ${p.before ? sql`and (created_at, id) < (to_timestamp(${p.before.createdAtMs / 1000}), ${p.before.id}::uuid)` : sql``}
+    order by created_at desc, id desc
+    limit ${p.limit}`;
+  return rows.map(toRunRow);
+}
+
+/**
+ * Cancels a run that has not finished: drops its queue items and timers. A step in flight may
+ * still report; its result is fenced off because the queue item (and so its lease) is gone.
+ */
+export async function runCancel(sql: Sql, runId: string): Promise<RunRow | null> {
+  if (!isUuid(runId)) return null;
+  const [row] = await sql`
+    with r as (
+      update runs set status = 'cancelled', ended_at = now(), updated_at = now()
+      where id = ${runId} and status not in ('completed', 'failed', 'cancelled')
+      returning *
+    ), q as (delete from queue where run_id in (select id from r) returning 1),
+    t as (delete from timers where run_id in (select id from r) returning 1)
+    select r.*, (select count(*) from q) + (select count(*) from t) as dropped,
+      pg_notify(${channels.runs}, r.id::text) from r`;
+  return row ? toRunRow(row) : runGet(sql, runId);
+}
+
+export function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}

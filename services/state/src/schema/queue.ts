@@ -1,0 +1,29 @@
+import { bigserial, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+/**
+ * Runnable work: one item per run that has something to do. `id` is the arrival order
+ * (FIFO per function and concurrency key). An item is claimable when it is available and
+ * its lease is absent or expired.
+ */
+export const queue = pgTable(
+  "queue",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    runId: uuid("run_id").notNull(),
+    appId: text("app_id").notNull(),
+    functionId: text("function_id").notNull(),
+    concurrencyKey: text("concurrency_key").notNull().default(""),
+    targetStepId: text("target_step_id").notNull().default(""),
+    attempt: integer("attempt").notNull().default(0),
+    availableAt: timestamp("available_at", { withTimezone: true }).notNull().defaultNow(),
+    leaseId: uuid("lease_id"),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("queue_run_target_idx").on(t.runId, t.targetStepId),
+    index("queue_fn_idx").on(t.appId, t.functionId, t.id),
+  ],
+);

@@ -1,0 +1,58 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startStack, type Stack } from "./setup/stack.js";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack("bad_input");
+});
+afterAll(() => stack?.stop());
+
+async function rejection(p: Promise<unknown>): Promise<ConnectError> {
+  const err = await p.then(
+    () => null,
+    (e) => ConnectError.from(e),
+  );
+  if (!err) throw new Error("expected the call to be rejected");
+  return err;
+}
+
+describe("bad input is rejected with INVALID_ARGUMENT naming what is wrong", () => {
+  it("empty name", async () => {
+    const err = await rejection(stack.ingest.sendEvents({ events: [{ name: "ok/one" }, { name: "" }] }));
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.rawMessage).toContain("events[1].name");
+  });
+
+  it("reserved prefix", async () => {
+    const err = await rejection(stack.ingest.sendEvents({ events: [{ name: "tenax/function.failed" }] }));
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.rawMessage).toMatch(/events\[0\]\.name.*reserved prefix "tenax\/"/);
+  });
+
+  it("oversized event", async () => {
+    const err = await rejection(stack.ingest.sendEvents({ events: [{ name: "big/one", data: { s: "x".repeat(600 * 1024) } }] }));
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.rawMessage).toMatch(/events\[0\].*limit of 524288 bytes/);
+  });
+
+  it("5001 events", async () => {
+    const events = Array.from({ length: 5001 }, () => ({ name: "many/one" }));
+    const err = await rejection(stack.ingest.sendEvents({ events }));
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.rawMessage).toContain("5001 events exceed the limit of 5000");
+  });
+
+  it("malformed JSON over Connect, and the service keeps serving", async () => {
+    const res = await fetch(`${stack.ingestUrl}/tenax.v1.IngestService/SendEvents`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"events": [ {"name": ',
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; message: string };
+    expect(body.code).toBe("invalid_argument");
+    const ok = await stack.ingest.sendEvents({ events: [{ name: "still/alive" }] });
+    expect(ok.ids).toHaveLength(1);
+  });
+});

@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RunStatus } from "@tenax/proto";
+import { startStack, type Stack } from "./setup/stack.js";
+
+const counter = join(mkdtempSync(join(tmpdir(), "tenax-")), "effects.log");
+const decode = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack("happy");
+  await stack.worker("basic.ts", { TENAX_COUNTER_FILE: counter });
+});
+afterAll(() => stack?.stop());
+
+describe("a durable run end to end", () => {
+  it("runs a 3-step function to completion with three memoized steps", async () => {
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "test/three", data: { n: 4 } }] });
+    const run = await stack.runForEvent(ids[0]!);
+    expect(run.status).toBe(RunStatus.COMPLETED);
+    expect(decode(run.output)).toEqual({ a: { n: 5 }, b: 50, c: "50!" });
+    const { steps } = await stack.runs.getRun({ runId: run.id });
+    expect(steps.map((s) => s.userId)).toEqual(["one", "two", "three"]);
+    expect(steps.map((s) => decode(s.output))).toEqual([{ n: 5 }, 50, "50!"]);
+    const effects = readFileSync(counter, "utf8").split("\n").filter((l) => l.startsWith(run.id));
+    expect(effects.map((l) => l.split(" ")[1])).toEqual(["one", "two", "three"]);
+  });
+
+  it("retries a failing step with backoff and reports the attempt", async () => {
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "test/flaky", data: {} }] });
+    const run = await stack.runForEvent(ids[0]!);
+    expect(run.status).toBe(RunStatus.COMPLETED);
+    expect(decode(run.output)).toEqual({ v: 2 });
+    const effects = readFileSync(counter, "utf8").split("\n").filter((l) => l.startsWith(run.id));
+    expect(effects.map((l) => l.split(" ")[1])).toEqual(["attempt-0", "attempt-1", "attempt-2"]);
+  });
+
+  it("filters events with an if expression; a missing field means no match", async () => {
+    const { ids } = await stack.ingest.sendEvents({
+      events: [
+        { name: "test/filtered", data: { amount: 150 } },
+        { name: "test/filtered", data: { amount: 50 } },
+        { name: "test/filtered", data: { other: 1 } },
+      ],
+    });
+    const run = await stack.runForEvent(ids[0]!);
+    expect(decode(run.output)).toEqual({ amount: 150 });
+    for (const id of ids.slice(1)) expect((await stack.runs.listRuns({ eventId: id })).runs).toHaveLength(0);
+  });
+
+  it("round-trips a memo of more than 10 MiB", async () => {
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "test/big", data: {} }] });
+    const run = await stack.runForEvent(ids[0]!);
+    expect(run.status).toBe(RunStatus.COMPLETED);
+    expect(decode(run.output)).toEqual({ sizes: [2_600_000, 2_600_000, 2_600_000, 2_600_000] });
+  });
+
+  it("dedupes events by producer id", async () => {
+    const id = `dedupe-${Date.now()}`;
+    const first = await stack.ingest.sendEvents({ events: [{ id, name: "test/three", data: { n: 1 } }] });
+    const second = await stack.ingest.sendEvents({ events: [{ id, name: "test/three", data: { n: 2 } }] });
+    expect(second.ids).toEqual(first.ids);
+    const run = await stack.runForEvent(id);
+    expect(decode(run.output).a).toEqual({ n: 2 }); // from the first event (n: 1), not the duplicate
+  });
+});

@@ -1,0 +1,43 @@
+import { rmSync } from "node:fs";
+import { createServer } from "node:net";
+import type { TestProject } from "vitest/node";
+import { createTestDatabases, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@tenax/state";
+
+let pg: EmbeddedPostgresHandle | undefined;
+
+/**
+ * One Postgres for the whole run (embedded PostgreSQL 15, or TENAX_TEST_DATABASE_URL) with a
+ * migrated template database; each test file clones it.
+ */
+export default async function setup(project: TestProject) {
+  let adminUrl = process.env.TENAX_TEST_DATABASE_URL;
+  if (!adminUrl) {
+    const dataDir = `${process.cwd()}/.test-data/pg-${process.pid}`;
+    rmSync(dataDir, { recursive: true, force: true });
+    pg = await startEmbeddedPostgres({ dataDir, port: await freePort(), fast: true });
+    adminUrl = pg.url;
+  }
+  await createTestDatabases(adminUrl);
+  project.provide("adminUrl", adminUrl);
+  return async () => {
+    await pg?.stop();
+    if (pg) rmSync(`${process.cwd()}/.test-data/pg-${process.pid}`, { recursive: true, force: true });
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    adminUrl: string;
+  }
+}
