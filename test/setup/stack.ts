@@ -43,8 +43,8 @@ const servicePath: Record<ServiceName, string> = {
 };
 
 /** One stack of real service processes per test file, on a database cloned from the template. */
-export async function startStack(file: string, extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const dbs = await createTestDatabases(inject("adminUrl"));
+export async function startStack(file: string, extraEnv: Record<string, string> = {}, adminUrl = inject("adminUrl")): Promise<Stack> {
+  const dbs = await createTestDatabases(adminUrl);
   const databaseUrl = await dbs.clone(file);
   const env = { DATABASE_URL: databaseUrl, ...testSettings, ...extraEnv };
   const procs = new Map<string, Proc>();

@@ -7,11 +7,18 @@ const counterFile = process.env.TENAX_COUNTER_FILE ?? "/dev/null";
 const hangStep = process.env.HANG_STEP ?? "";
 const tenax = new Tenax({ id: "test-app" });
 
+// The first execution of HANG_STEP hangs until SIGUSR2 (or forever), so a test can crash
+// something while a step is in flight; later executions run normally.
+let hung = false;
+let release: () => void = () => {};
+process.on("SIGUSR2", () => release());
 const sideEffect = async (runId: string, step: string) => {
   appendFileSync(counterFile, `${runId} ${step}\n`);
-  if (step === hangStep) {
+  if (step === hangStep && !hung) {
+    hung = true;
     console.log(JSON.stringify({ msg: "hanging", runId, step }));
-    await new Promise(() => {});
+    await new Promise<void>((resolve) => (release = resolve));
+    console.log(JSON.stringify({ msg: "released", runId, step }));
   }
 };
 
