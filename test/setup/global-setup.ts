@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import type { TestProject } from "vitest/node";
+import { freePort } from "./ports.js";
 import { createTestDatabases, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@tenax/state";
 
 let pg: EmbeddedPostgresHandle | undefined;
@@ -23,17 +23,6 @@ export default async function setup(project: TestProject) {
     await pg?.stop();
     if (pg) rmSync(`${process.cwd()}/.test-data/pg-${process.pid}`, { recursive: true, force: true });
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 declare module "vitest" {

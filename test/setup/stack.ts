@@ -65,20 +65,9 @@ export async function startStack(file: string, extraEnv: Record<string, string> 
   };
   await Promise.all([start("ingest"), start("scheduler"), start("executor")]);
   const url = (name: string) => `http://127.0.0.1:${ports.get(name)}`;
-  const transport = createGrpcTransport({ baseUrl: url("ingest"), acceptCompression: [], readMaxBytes: 64 << 20, writeMaxBytes: 64 << 20 });
-  const runs = createClient(RunService, transport);
-  const ingest = createClient(IngestService, transport);
+  const waiter = createRunWaiter(url("ingest"), extraEnv.TENAX_SIGNING_KEY);
+  const { runs, ingest } = waiter;
   let workers = 0;
-
-  const waitForRun = async (runId: string, timeoutMs = 45_000) => {
-    const signal = AbortSignal.timeout(timeoutMs);
-    let last: Run | undefined;
-    for await (const msg of runs.watchRun({ runId }, { signal })) {
-      last = msg.run;
-      if (last && [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED].includes(last.status)) return last;
-    }
-    throw new Error(`watch of run ${runId} ended before the run did (last status ${last?.status})`);
-  };
 
   return {
     databaseUrl,
@@ -102,13 +91,8 @@ export async function startStack(file: string, extraEnv: Record<string, string> 
       await proc.waitFor((l) => l.msg === "worker ready");
       return proc;
     },
-    waitForRun,
-    async runForEvent(eventId, timeoutMs = 45_000) {
-      // The run is created in the same transaction as the event, so it is listed at once.
-      const { runs: found } = await runs.listRuns({ eventId });
-      if (found.length !== 1) throw new Error(`expected one run for event ${eventId}, found ${found.length}`);
-      return waitForRun(found[0]!.id, timeoutMs);
-    },
+    waitForRun: waiter.waitForRun,
+    runForEvent: waiter.runForEvent,
     async stop() {
       await Promise.all([...procs.values()].map((p) => p.kill("SIGKILL")));
     },
@@ -118,4 +102,37 @@ export async function startStack(file: string, extraEnv: Record<string, string> 
 /** Lists workers connected to an executor (to await registration instead of sleeping). */
 export function executorClient(baseUrl: string) {
   return createClient(ExecutorService, createGrpcTransport({ baseUrl, acceptCompression: [] }));
+}
+
+/** Clients of one ingest, and waiting on runs through WatchRun (never polling). */
+export function createRunWaiter(ingestUrl: string, key?: string) {
+  const transport = createGrpcTransport({
+    baseUrl: ingestUrl,
+    acceptCompression: [],
+    readMaxBytes: 64 << 20,
+    writeMaxBytes: 64 << 20,
+    interceptors: key ? [(next) => (req) => (req.header.set("authorization", `Bearer ${key}`), next(req))] : [],
+  });
+  const runs = createClient(RunService, transport);
+  const ingest = createClient(IngestService, transport);
+  const waitForRun = async (runId: string, timeoutMs = 45_000): Promise<Run> => {
+    const signal = AbortSignal.timeout(timeoutMs);
+    let last: Run | undefined;
+    for await (const msg of runs.watchRun({ runId }, { signal })) {
+      last = msg.run;
+      if (last && [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED].includes(last.status)) return last;
+    }
+    throw new Error(`watch of run ${runId} ended before the run did (last status ${last?.status})`);
+  };
+  return {
+    runs,
+    ingest,
+    waitForRun,
+    async runForEvent(eventId: string, timeoutMs = 45_000): Promise<Run> {
+      // The run is created in the same transaction as the event, so it is listed at once.
+      const { runs: found } = await runs.listRuns({ eventId });
+      if (found.length !== 1) throw new Error(`expected one run for event ${eventId}, found ${found.length}`);
+      return waitForRun(found[0]!.id, timeoutMs);
+    },
+  };
 }

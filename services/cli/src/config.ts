@@ -3,6 +3,7 @@ import { envString, type Env } from "@tenax/common";
 export interface CliConfig {
   databaseUrl?: string;
   ingestUrl: string;
+  executorUrl: string;
   signingKey?: string;
   eventKey?: string;
   /** Where `tenax dev` keeps its embedded database. */
@@ -15,6 +16,7 @@ export function loadCliConfig(env: Env = process.env): CliConfig {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     ingestUrl: envString(env, "TENAX_INGEST_URL", "http://127.0.0.1:8288"),
+    executorUrl: envString(env, "TENAX_EXECUTOR_URL", "http://127.0.0.1:8289"),
     signingKey: env.TENAX_SIGNING_KEY || undefined,
     eventKey: env.TENAX_EVENT_KEY || undefined,
     dataDir: envString(env, "TENAX_DATA_DIR", ".tenax"),

@@ -1,5 +1,6 @@
 import { loadCliConfig } from "./config.js";
 import { dev } from "./commands/dev.js";
+import { exampleWorker } from "./commands/example-worker.js";
 import { migrate } from "./commands/migrate.js";
 import { runsGet, runsList } from "./commands/runs.js";
 import { send } from "./commands/send.js";
@@ -9,6 +10,7 @@ const usage = `tenax <command>
 
   dev                         embedded Postgres + ingest, scheduler, executor + example worker
   migrate                     apply database migrations (DATABASE_URL)
+  example-worker              run the example functions as a worker (TENAX_INGEST_URL, TENAX_EXECUTOR_URL)
   start ingest|scheduler|executor
   send <name> [--data '{...}'] [--id <id>]
   runs list [--function <id>] [--status <status>] [--event <id>]
@@ -17,6 +19,14 @@ const usage = `tenax <command>
 
 const [command, ...args] = process.argv.slice(2);
 const config = loadCliConfig();
+// A command whose promise never settles (a child that died unnoticed) must not exit 0.
+let settled = false;
+process.on("beforeExit", () => {
+  if (settled) return;
+  settled = true;
+  process.stderr.write(`tenax ${command}: stopped before finishing\n`);
+  process.exitCode = 1;
+});
 try {
   switch (command) {
     case "dev":
@@ -24,6 +34,9 @@ try {
       break;
     case "migrate":
       await migrate(config);
+      break;
+    case "example-worker":
+      await exampleWorker(config);
       break;
     case "start":
       await start(args[0]);
@@ -40,7 +53,9 @@ try {
       process.stdout.write(usage);
       process.exitCode = command ? 1 : 0;
   }
+  settled = true;
 } catch (err) {
-  process.stderr.write(`${(err as Error).message}\n`);
+  settled = true;
+  process.stderr.write(`${(err as Error)?.message ?? String(err)}\n`);
   process.exitCode = 1;
 }

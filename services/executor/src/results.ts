@@ -5,7 +5,7 @@ import { leaseRelease, runFinish, runRetryLater, stepSave, type Database } from 
 import { clampRetryAt, retryDelayMs } from "./backoff.js";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
-import type { Inflight, WorkerSession } from "./session.js";
+import type { Inflight, ResultOutcome, WorkerSession } from "./session.js";
 
 const utf8 = new TextDecoder();
 
@@ -17,8 +17,7 @@ export interface ResultDeps {
   isDraining: () => boolean;
 }
 
-/** What became of a result: the worker is told via result_ack. */
-export type ResultOutcome = { accepted: true } | { accepted: false; code: ErrorCode; message: string };
+export type { ResultOutcome };
 
 /**
  * Persists a worker's result and decides what the run does next: continue on the same lease,
@@ -50,8 +49,13 @@ export async function handleResult(deps: ResultDeps, session: WorkerSession, res
       if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return saveStep(deps, session, work, op, "failed", op.error ?? null);
       return retryLater(deps, session, work, op);
     }
-    case OpCode.RUN_COMPLETE:
+    case OpCode.RUN_COMPLETE: {
+      if (op.data.length > limits.stepOutputMaxBytes) {
+        const error = limitError(ErrorCode.OUTPUT_TOO_LARGE, "output_too_large", `function output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`);
+        return finish(deps, session, work, "failed", null, error);
+      }
       return finish(deps, session, work, "completed", utf8.decode(op.data) || "null", null);
+    }
     case OpCode.RUN_ERROR: {
       if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return finish(deps, session, work, "failed", null, op.error ?? null);
       return retryLater(deps, session, work, op);

@@ -1,5 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ExecutorMessageSchema, MemoEntry, StoredEvent } from "@tenax/proto";
+import type { ErrorCode, ExecutorMessageSchema, MemoEntry, StoredEvent } from "@tenax/proto";
+
+/** What became of a result: the worker is told via result_ack. */
+export type ResultOutcome = { accepted: true } | { accepted: false; code: ErrorCode; message: string };
 
 export type Outgoing = MessageInitShape<typeof ExecutorMessageSchema>;
 
@@ -31,6 +34,8 @@ export interface WorkerSession {
   readonly maxConcurrency: number;
   /** In-flight work by request id. */
   readonly requests: Map<string, Inflight>;
+  /** Outcomes of recently handled results, so a resent result gets the same answer. */
+  readonly recentOutcomes: Map<string, ResultOutcome>;
   draining: boolean;
   lastSeenMs: number;
   send(msg: Outgoing): void;

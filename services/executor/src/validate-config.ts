@@ -38,6 +38,7 @@ export function validateFunctionConfig(fn: FunctionConfig): string | null {
     const problem = expressionProblem(c.key);
     if (problem) return `${at}: concurrency[${i}].key: ${problem}`;
   }
+  if (fn.cancelOn.length > 5) return `${at}: cancelOn: at most 5 rules, got ${fn.cancelOn.length}`;
   const problem = expressionProblem(fn.idempotency);
   if (problem) return `${at}: idempotency: ${problem}`;
   return null;

@@ -7,7 +7,7 @@ import { leaseExtend, leaseRelease, workerConnected, workerDisconnected, type Da
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { registerFunctions } from "./register.js";
-import { handleResult } from "./results.js";
+import { handleResult, type ResultOutcome } from "./results.js";
 import type { Outgoing, WorkerSession } from "./session.js";
 
 export interface StreamDeps {
@@ -45,6 +45,7 @@ export async function* workerStream(deps: StreamDeps, messages: AsyncIterable<Wo
     functionIds: new Set(registrations.filter((r) => r.ok).map((r) => r.functionId!)),
     maxConcurrency: hello.maxConcurrency > 0 ? hello.maxConcurrency : 100,
     requests: new Map(),
+    recentOutcomes: new Map(),
     draining: false,
     lastSeenMs: Date.now(),
     send: (msg) => {
@@ -126,10 +127,12 @@ async function onMessage(deps: StreamDeps, session: WorkerSession, msg: WorkerMe
   switch (msg.kind.case) {
     case "result": {
       const result = msg.kind.value;
-      const outcome = await handleResult({ ...deps }, session, result).catch((err) => {
+      const previous = session.recentOutcomes.get(result.requestId);
+      const outcome = previous ?? await handleResult({ ...deps }, session, result).catch((err) => {
         logger.warn("could not persist result; worker will resend", { err: String(err), runId: result.runId });
         return { accepted: false as const, code: ErrorCode.INTERNAL, message: String((err as Error)?.message ?? err) };
       });
+      if (outcome.accepted || outcome.code === ErrorCode.LEASE_EXPIRED) rememberOutcome(session, result.requestId, outcome);
       session.send({
         kind: {
           case: "resultAck",
@@ -143,7 +146,16 @@ async function onMessage(deps: StreamDeps, session: WorkerSession, msg: WorkerMe
     case "extendLease": {
       const { requestId, leaseId } = msg.kind.value;
       const work = session.requests.get(requestId);
-      const expires = work && work.leaseId === leaseId ? await leaseExtend(deps.database.sql, { runId: work.runId, leaseId, leaseMs: deps.config.leaseMs }).catch(() => null) : null;
+      let expires: number | null = null;
+      if (work && work.leaseId === leaseId) {
+        try {
+          expires = await leaseExtend(deps.database.sql, { runId: work.runId, leaseId, leaseMs: deps.config.leaseMs });
+        } catch (err) {
+          // Database trouble is not a lost lease: stay silent, the worker asks again next interval.
+          logger.warn("could not extend lease", { err: String(err), runId: work.runId });
+          return;
+        }
+      }
       if (work && expires !== null) work.leaseExpiresAtMs = expires;
       if (work && expires === null) session.requests.delete(requestId);
       session.send({ kind: { case: "leaseExtended", value: { requestId, ok: expires !== null, leaseExpiresAtMs: BigInt(expires ?? 0) } } });
@@ -162,4 +174,10 @@ async function onMessage(deps: StreamDeps, session: WorkerSession, msg: WorkerMe
     default:
       return;
   }
+}
+
+/** A resent result (its ack was lost) gets the answer the first copy got. */
+function rememberOutcome(session: WorkerSession, requestId: string, outcome: ResultOutcome): void {
+  session.recentOutcomes.set(requestId, outcome);
+  if (session.recentOutcomes.size > 1000) session.recentOutcomes.delete(session.recentOutcomes.keys().next().value!);
 }

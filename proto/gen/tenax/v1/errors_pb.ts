@@ -72,8 +72,8 @@ export const ErrorInfoSchema: GenMessage<ErrorInfo> = /*@__PURE__*/
 
 /**
  * Closed set of machine-readable error codes. Clients branch on these,
- * never on messages. Each has a stable snake_case name (shown in messages
- * as "[code]") equal to the enum name without prefix, lower-cased.
+ * never on messages. Messages start with a stable snake_case slug in
+ * brackets ("[output_too_large] ..."), which may be finer-grained than the code.
  *
  * @generated from enum tenax.v1.ErrorCode
  */

@@ -673,7 +673,7 @@ export type ResultAck = Message<"tenax.v1.ResultAck"> & {
   requestId: string;
 
   /**
-   * True when persisted (or already persisted: duplicates are acknowledged).
+   * True when persisted. A resent copy of a result gets the answer the first copy got.
    *
    * @generated from field: bool accepted = 2;
    */

@@ -21,7 +21,7 @@ export async function dev(config: CliConfig): Promise<void> {
   const ingest = await startIngest(loadIngestConfig(env));
   const scheduler = await startScheduler(loadSchedulerConfig(env));
   const executor = await startExecutor(loadExecutorConfig(env));
-  const worker = await startExampleWorker(`http://127.0.0.1:${ingest.port}`, `http://127.0.0.1:${executor.port}`);
+  const worker = await startExampleWorker(`http://127.0.0.1:${ingest.port}`, `http://127.0.0.1:${executor.port}`, config.signingKey);
   process.stdout.write(
     [
       "",

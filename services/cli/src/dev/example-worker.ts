@@ -1,8 +1,8 @@
 import { Tenax } from "@tenax/sdk";
 
 /** The example functions `tenax dev` serves, so a fresh install has something to run. */
-export async function startExampleWorker(ingestUrl: string, executorUrl: string) {
-  const tenax = new Tenax({ id: "examples", ingestUrl, executorUrl });
+export async function startExampleWorker(ingestUrl: string, executorUrl: string, signingKey?: string) {
+  const tenax = new Tenax({ id: "examples", ingestUrl, executorUrl, signingKey });
   const hello = tenax.createFunction({ id: "hello" }, { event: "demo/hello" }, async ({ event, step }) => {
     const name = await step.run("pick-name", () => String((event.data as { name?: string }).name ?? "world"));
     const greeting = await step.run("greet", () => `Hello, ${name}!`);
