@@ -50,4 +50,22 @@ describe("crashes", () => {
     const { steps } = await stack.runs.getRun({ runId });
     expect(steps.map((s) => s.userId)).toEqual(["one", "two", "three"]);
   });
+
+  it("an executor sent SIGTERM drains: the step in flight finishes and is stored, then it exits 0", async () => {
+    for (const [name, p] of stack.procs) if (name.endsWith("worker")) await p.kill("SIGTERM");
+    const worker = await stack.worker("basic.ts", { TENAX_COUNTER_FILE: effects.file, HANG_STEP: "two" }, "drain-worker");
+    const runId = await startRun(3);
+    await worker.waitFor((l) => l.msg === "hanging" && l.runId === runId);
+    const executor = stack.procs.get("executor")!;
+    executor.child.kill("SIGTERM");
+    await executor.waitFor((l) => l.msg === "draining");
+    worker.child.kill("SIGUSR2");
+    expect(await executor.exited).toBe(0);
+    const { steps } = await stack.runs.getRun({ runId });
+    expect(steps.map((s) => s.userId)).toEqual(["one", "two"]);
+    await stack.start("executor");
+    const run = await stack.waitForRun(runId);
+    expect(run.status).toBe(RunStatus.COMPLETED);
+    expect(effects.of(runId)).toEqual(["one", "two", "three"]);
+  });
 });

@@ -1,0 +1,28 @@
+import { create } from "@bufbuild/protobuf";
+import { FunctionConfigSchema } from "@tenax/proto";
+import { describe, expect, it } from "vitest";
+import { validateFunctionConfig } from "./validate-config.js";
+
+const eventTrigger = (event: string, expression = "") => ({ kind: { case: "event" as const, value: { event, expression } } });
+const config = (init: Record<string, unknown>) => create(FunctionConfigSchema, { id: "f", triggers: [eventTrigger("a")], ...init });
+
+describe("validateFunctionConfig", () => {
+  it("accepts a valid config", () => {
+    expect(validateFunctionConfig(config({ retries: 20, concurrency: [{ limit: 2, key: "event.data.k" }] }))).toBeNull();
+  });
+
+  it.each([
+    [{ id: "" }, /function id: is required/],
+    [{ id: "has space" }, /function "has space": id must be/],
+    [{ triggers: [] }, /triggers: at least one trigger/],
+    [{ triggers: Array.from({ length: 11 }, () => eventTrigger("a")) }, /11 triggers exceed the limit of 10/],
+    [{ triggers: [eventTrigger("")] }, /triggers\[0\]\.event: is required/],
+    [{ triggers: [eventTrigger("a", "event.data.(")] }, /triggers\[0\]\.if: \[invalid_expression\]/],
+    [{ retries: 21 }, /retries: 21 is outside 0\.\.20/],
+    [{ retries: -1 }, /retries: -1 is outside/],
+    [{ concurrency: [{ limit: 0 }] }, /concurrency\[0\]\.limit: must be at least 1/],
+    [{ idempotency: "event.data.(" }, /idempotency: \[invalid_expression\]/],
+  ])("rejects %o", (init, message) => {
+    expect(validateFunctionConfig(config(init))).toMatch(message);
+  });
+});

@@ -1,0 +1,31 @@
+import { create } from "@bufbuild/protobuf";
+import { EventSchema } from "@tenax/proto";
+import { describe, expect, it } from "vitest";
+import { validateEvents } from "./validate-events.js";
+
+const ev = (init: Parameters<typeof create<typeof EventSchema>>[1]) => create(EventSchema, init);
+
+describe("validateEvents", () => {
+  it("normalises: generates ids, defaults ts to receive time, keeps producer ids", () => {
+    const [a, b] = validateEvents([ev({ name: "a/b", data: { x: 1 } }), ev({ id: "mine", name: "a/c", ts: 5n })], 1000);
+    expect(a).toMatchObject({ name: "a/b", data: { x: 1 }, ts: 1000, producerId: false });
+    expect(a!.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(b).toMatchObject({ id: "mine", ts: 5, producerId: true });
+  });
+
+  it.each([
+    [[ev({ name: "" })], /events\[0\]\.name: is required/],
+    [[ev({ name: "x".repeat(257) })], /257 characters exceed the limit of 256/],
+    [[ev({ name: "tenax/x" })], /reserved prefix "tenax\/"/],
+    [[ev({ name: "ok" }), ev({ name: "big", data: { s: "x".repeat(524_288) } })], /events\[1\]: \d+ bytes exceed the limit of 524288/],
+    [[], /at least one event/],
+  ])("rejects %#", (events, message) => {
+    expect(() => validateEvents(events, 0)).toThrow(message);
+  });
+
+  it("rejects more than 5000 events and more than 16 MiB per call", () => {
+    expect(() => validateEvents(Array.from({ length: 5001 }, () => ev({ name: "n" })), 0)).toThrow(/5001 events exceed the limit of 5000/);
+    const big = Array.from({ length: 40 }, () => ev({ name: "n", data: { s: "x".repeat(500_000) } }));
+    expect(() => validateEvents(big, 0)).toThrow(/16 MiB/);
+  });
+});

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode, OpCode, RunStatus, type ExecuteRequest } from "@tenax/proto";
+import { createRawWorker } from "./setup/raw-worker.js";
+import { startStack, type Stack } from "./setup/stack.js";
+
+// The executor's side of the worker protocol, driven by hand-written workers (lease 3 s in tests).
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack("protocol");
+});
+afterAll(() => stack?.stop());
+
+const fn = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  triggers: [{ kind: { case: "event" as const, value: { event: `proto/${id}`, expression: "" } } }],
+  ...extra,
+});
+const hello = (functions: ReturnType<typeof fn>[]) => ({
+  kind: { case: "hello" as const, value: { appId: "raw", appVersion: "1", sdkName: "raw", sdkVersion: "0", instanceId: crypto.randomUUID(), maxConcurrency: 5, functions } },
+});
+const isExecute = (m: { kind: { case?: string } }) => m.kind.case === "execute";
+
+describe("worker protocol", () => {
+  it("registers each function on its own: an invalid one is rejected by name, the others register", async () => {
+    const w = createRawWorker(stack.executorUrl);
+    await w.send(hello([fn("good"), fn("bad", { retries: 99 }), fn("bad-if", { triggers: [{ kind: { case: "event", value: { event: "x", expression: "event.data.(" } } }] })]));
+    const reg = await w.next((m) => m.kind.case === "registered");
+    if (reg.kind.case !== "registered") throw new Error("unreachable");
+    const byId = new Map(reg.kind.value.functions.map((f) => [f.functionId, f]));
+    expect(byId.get("good")!.ok).toBe(true);
+    expect(byId.get("bad")!.ok).toBe(false);
+    expect(byId.get("bad")!.error!.message).toMatch(/function "bad": retries: 99 is outside 0\.\.20/);
+    expect(byId.get("bad-if")!.error!.message).toMatch(/function "bad-if": triggers\[0\]\.if: \[invalid_expression\] "event\.data\.\("/);
+    await w.close();
+  });
+
+  it("redelivers a request whose lease expired to another worker, and fences off the late result", async () => {
+    const slow = createRawWorker(stack.executorUrl);
+    await slow.send(hello([fn("leased")]));
+    await slow.next((m) => m.kind.case === "registered");
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "proto/leased", data: {} }] });
+    const first = (await slow.next(isExecute)).kind.value as ExecuteRequest;
+    await slow.send({ kind: { case: "ack", value: { requestId: first.requestId } } });
+    // Draining: it gets no new work, so the redelivery must go to the other worker.
+    await slow.send({ kind: { case: "goodbye", value: { reason: "test" } } });
+    // The slow worker neither answers nor extends (but stays connected and heartbeating).
+    const rescuer = createRawWorker(stack.executorUrl);
+    await rescuer.send(hello([fn("leased")]));
+    const second = (await rescuer.next(isExecute)).kind.value as ExecuteRequest;
+    expect(second.runId).toBe(first.runId);
+    expect(second.leaseId).not.toBe(first.leaseId);
+
+    const complete = (req: ExecuteRequest, output: string) => ({
+      kind: {
+        case: "result" as const,
+        value: { requestId: req.requestId, leaseId: req.leaseId, runId: req.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: new TextEncoder().encode(output) }] },
+      },
+    });
+    await slow.send(complete(first, '"late"'));
+    const lateAck = await slow.next((m) => m.kind.case === "resultAck");
+    expect(lateAck.kind.value).toMatchObject({ accepted: false, code: ErrorCode.LEASE_EXPIRED });
+    await rescuer.send(complete(second, '"rescued"'));
+    const ack = await rescuer.next((m) => m.kind.case === "resultAck");
+    expect(ack.kind.value).toMatchObject({ accepted: true });
+    const run = await stack.runForEvent(ids[0]!);
+    expect(run.status).toBe(RunStatus.COMPLETED);
+    expect(new TextDecoder().decode(run.output)).toBe('"rescued"');
+    await Promise.all([slow.close(), rescuer.close()]);
+  });
+
+  it("hands a disconnected worker's request to another worker at once", async () => {
+    const quitter = createRawWorker(stack.executorUrl);
+    await quitter.send(hello([fn("handoff")]));
+    await quitter.next((m) => m.kind.case === "registered");
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "proto/handoff", data: {} }] });
+    const first = (await quitter.next(isExecute)).kind.value as ExecuteRequest;
+    const other = createRawWorker(stack.executorUrl);
+    await other.send(hello([fn("handoff")]));
+    await other.next((m) => m.kind.case === "registered");
+    await quitter.close();
+    // Well inside the 3 s lease: the hand-back is immediate, not an expiry.
+    const second = (await other.next(isExecute, 2_000)).kind.value as ExecuteRequest;
+    expect(second.runId).toBe(first.runId);
+    await other.send({
+      kind: { case: "result", value: { requestId: second.requestId, leaseId: second.leaseId, runId: second.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: new TextEncoder().encode("1") }] } },
+    });
+    expect((await stack.runForEvent(ids[0]!)).status).toBe(RunStatus.COMPLETED);
+    await other.close();
+  });
+});
