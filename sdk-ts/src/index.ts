@@ -19,6 +19,11 @@ export type {
 export type { EventPayload, JsonObject, JsonValue, TenaxEvent } from "./event/types.js";
 export type { StepTools } from "./steps/step-tools.js";
 export type { RunTool } from "./steps/run.js";
+export type { SleepTool } from "./steps/sleep.js";
+export type { SleepUntilTool } from "./steps/sleep-until.js";
+export type { WaitForEventOptions, WaitForEventTool } from "./steps/wait-for-event.js";
+export type { InvokeData, InvokeOptions, InvokeResult, InvokeTool } from "./steps/invoke.js";
+export type { SendEventResult, SendEventTool } from "./steps/send-event.js";
 export type { Jsonify } from "./json/jsonify.js";
 
 export { TenaxError } from "./errors/tenax-error.js";
@@ -31,6 +36,7 @@ export type { SerializedError, ErrorInfoLike } from "./errors/serialize.js";
 
 export { parseDuration } from "./time/duration.js";
 export type { Duration, DurationUnit } from "./time/duration.js";
+export type { DateInput } from "./time/date-input.js";
 
 export { createJsonLogger } from "./logger/logger.js";
 export type { JsonLoggerOptions, LogFields, Logger, LogLevel } from "./logger/logger.js";

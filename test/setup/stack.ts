@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ExecutorService, IngestService, RunService, RunStatus, type Run } from "@tenax/proto";
@@ -26,9 +27,11 @@ export interface Stack {
   runs: Client<typeof RunService>;
   ingest: Client<typeof IngestService>;
   /** Starts (or restarts, on its previous port) a service process. */
-  start(name: ServiceName | `executor-${number}`, extraEnv?: Record<string, string>): Promise<Proc>;
+  start(name: ServiceName | `${ServiceName}-${number}`, extraEnv?: Record<string, string>): Promise<Proc>;
   /** Starts a worker process running a script from test/workers. */
   worker(script: string, env?: Record<string, string>, name?: string): Promise<Proc>;
+  /** Starts a worker serving the functions a scenario module exports (`tenax`, `functions`). */
+  scenarioWorker(moduleUrl: string, env?: Record<string, string>, name?: string): Promise<Proc>;
   /** Waits until the run ends (WatchRun), returns it. */
   waitForRun(runId: string, timeoutMs?: number): Promise<Run>;
   /** Waits for the run an event started (ListRuns by event id, then WatchRun). */
@@ -69,7 +72,7 @@ export async function startStack(file: string, extraEnv: Record<string, string> 
   const { runs, ingest } = waiter;
   let workers = 0;
 
-  return {
+  const stack: Stack = {
     databaseUrl,
     env,
     ingestUrl: url("ingest"),
@@ -91,12 +94,16 @@ export async function startStack(file: string, extraEnv: Record<string, string> 
       await proc.waitFor((l) => l.msg === "worker ready");
       return proc;
     },
+    scenarioWorker(moduleUrl, more = {}, name) {
+      return stack.worker("scenario.ts", { SCENARIO_MODULE: fileURLToPath(moduleUrl), ...more }, name);
+    },
     waitForRun: waiter.waitForRun,
     runForEvent: waiter.runForEvent,
     async stop() {
       await Promise.all([...procs.values()].map((p) => p.kill("SIGKILL")));
     },
   };
+  return stack;
 }
 
 /** Lists workers connected to an executor (to await registration instead of sleeping). */

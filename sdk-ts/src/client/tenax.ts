@@ -35,7 +35,7 @@ export class Tenax {
     trigger: TriggerOptions | TriggerOptions[],
     handler: Handler<TData, TResult>,
   ): TenaxFunction<TData, TResult> {
-    return createFunction(options, trigger, handler);
+    return createFunction(options, trigger, handler, this.id);
   }
 
   /** Sends one or more events; resolves with their effective ids, in order. */

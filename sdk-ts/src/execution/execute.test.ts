@@ -6,7 +6,7 @@ import { RetryAfterError } from "../errors/retry-after-error.js";
 import { serializeError } from "../errors/serialize.js";
 import type { HandlerContext } from "../function/types.js";
 import type { Logger } from "../logger/logger.js";
-import { executeFunction, type ExecutionInput } from "./execute.js";
+import { executeFunction, type ExecutionInput, type ExecutionReport } from "./execute.js";
 import type { MemoEntryInput } from "./memo.js";
 import type { ReportedOp } from "./ops.js";
 
@@ -15,12 +15,16 @@ const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
 const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-function run(handler: (ctx: HandlerContext) => unknown, input: Partial<ExecutionInput> = {}): Promise<ReportedOp[]> {
+function report(handler: (ctx: HandlerContext) => unknown, input: Partial<ExecutionInput> = {}): Promise<ExecutionReport> {
   const event = { id: "evt-1", name: "order/created", data: { orderId: "o1" }, ts: 1 };
   return executeFunction(
     { id: "fn", handler },
     { runId: "run-1", functionId: "fn", attempt: 0, maxAttempts: 5, event, events: [event], memo: [], logger: silent, ...input },
   );
+}
+
+async function run(handler: (ctx: HandlerContext) => unknown, input: Partial<ExecutionInput> = {}): Promise<ReportedOp[]> {
+  return (await report(handler, input)).ops;
 }
 
 const hit = (userId: string, value: unknown): MemoEntryInput => ({ stepId: sha1(userId), data: json(value) });
@@ -238,5 +242,184 @@ describe("executeFunction: run outcome", () => {
   it("fails without retries when the return value cannot be serialized", async () => {
     const [op] = await run(async () => ({ big: 1n }));
     expect(op).toMatchObject({ code: OpCode.RUN_ERROR, noRetry: true });
+  });
+});
+
+describe("executeFunction: steps carried out by the executor", () => {
+  it("reports a single new sleep as its op instead of STEP_RAN", async () => {
+    const ops = await run(async ({ step }) => {
+      await step.run("a", () => 1);
+      await step.sleep("nap", "1s");
+    }, { memo: [hit("a", 1)], now: () => 1000 });
+    expect(ops).toEqual([
+      { code: OpCode.SLEEP, stepId: sha1("nap"), userId: "nap", name: "nap", stepType: "step.sleep", opts: { case: "sleep", value: { untilMs: 2000n } } },
+    ]);
+  });
+
+  it("reports mixed parallel steps: step.run as STEP_PLANNED, the others as their own ops, in discovery order", async () => {
+    const body = vi.fn(() => 1);
+    const ops = await run(
+      async ({ step }) =>
+        Promise.all([
+          step.run("a", body),
+          step.sleep("nap", "1m"),
+          step.waitForEvent("paid", { event: "order/paid", timeout: "1h" }),
+          step.invoke("child", { function: "child-fn" }),
+          step.sendEvent("notify", { name: "n/x" }),
+          step.run("b", body),
+        ]),
+      { now: () => 0 },
+    );
+    expect(body).not.toHaveBeenCalled();
+    expect(ops.map((op) => [op.code, op.userId, op.stepType])).toEqual([
+      [OpCode.STEP_PLANNED, "a", "step.run"],
+      [OpCode.SLEEP, "nap", "step.sleep"],
+      [OpCode.WAIT_FOR_EVENT, "paid", "step.waitForEvent"],
+      [OpCode.INVOKE_FUNCTION, "child", "step.invoke"],
+      [OpCode.SEND_EVENT, "notify", "step.sendEvent"],
+      [OpCode.STEP_PLANNED, "b", "step.run"],
+    ]);
+    expect(ops[0].opts).toBeUndefined();
+    expect(ops[1].opts).toEqual({ case: "sleep", value: { untilMs: 60_000n } });
+  });
+
+  it("reports an op step even with immediate execution disabled", async () => {
+    const ops = await run(async ({ step }) => step.sleep("nap", 5), { disableImmediateExecution: true, now: () => 0 });
+    expect(ops).toMatchObject([{ code: OpCode.SLEEP, opts: { case: "sleep", value: { untilMs: 5n } } }]);
+  });
+
+  it("shares one id counter across tools", async () => {
+    const handler = async ({ step }: HandlerContext) => {
+      await step.run("x", () => 0);
+      await step.sleep("x", "1s");
+      await step.waitForEvent("x", { event: "e", timeout: "1s" });
+      await step.invoke("x", { function: "f" });
+      await step.sendEvent("x", { name: "e" });
+      return step.run("x", () => 5);
+    };
+    const memo: MemoEntryInput[] = [];
+    const seen: Array<[OpCode, string | undefined]> = [];
+    for (const value of [0, null, null, "child", { ids: ["e1"] }]) {
+      const [op] = await run(handler, { memo });
+      seen.push([op.code, op.userId]);
+      expect(op.stepId).toBe(sha1(op.userId!));
+      memo.push(hit(op.userId!, value));
+    }
+    const [last] = await run(handler, { memo });
+    seen.push([last.code, last.userId]);
+    expect(seen).toEqual([
+      [OpCode.STEP_RAN, "x"],
+      [OpCode.SLEEP, "x:1"],
+      [OpCode.WAIT_FOR_EVENT, "x:2"],
+      [OpCode.INVOKE_FUNCTION, "x:3"],
+      [OpCode.SEND_EVENT, "x:4"],
+      [OpCode.STEP_RAN, "x:5"],
+    ]);
+  });
+});
+
+describe("executeFunction: memo order", () => {
+  it("replays Promise.race with the step stored first, not the one called first", async () => {
+    let winner: unknown;
+    const ops = await run(
+      async ({ step }) => {
+        winner = await Promise.race([step.run("a", () => "a"), step.run("b", () => "b")]);
+        return winner;
+      },
+      { memo: [hit("b", "b"), hit("a", "a")] },
+    );
+    expect(winner).toBe("b");
+    expect(ops).toEqual([{ code: OpCode.RUN_COMPLETE, data: json("b") }]);
+
+    const again = await run(async ({ step }) => Promise.race([step.run("a", () => "a"), step.run("b", () => "b")]), {
+      memo: [hit("a", "a"), hit("b", "b")],
+    });
+    expect(again).toEqual([{ code: OpCode.RUN_COMPLETE, data: json("a") }]);
+  });
+
+  it("replays a race between a finished sleep and a step by memo order", async () => {
+    const handler = async ({ step }: HandlerContext) =>
+      Promise.race([step.run("fast", () => "fast"), step.sleep("slow", "20s").then(() => "slow")]);
+    expect(await run(handler, { memo: [hit("slow", null), hit("fast", "fast")] })).toEqual([{ code: OpCode.RUN_COMPLETE, data: json("slow") }]);
+    expect(await run(handler, { memo: [hit("fast", "fast"), hit("slow", null)] })).toEqual([{ code: OpCode.RUN_COMPLETE, data: json("fast") }]);
+  });
+
+  it("lets a race winner lead to new steps while the loser is still pending", async () => {
+    const ops = await run(
+      async ({ step }) => {
+        const winner = await Promise.race([step.run("fast", () => "fast"), step.sleep("slow", "20s").then(() => "slow")]);
+        return step.run("after-race", () => ({ winner }));
+      },
+      { memo: [hit("fast", "fast")], now: () => 0 },
+    );
+    expect(ops.map((op) => [op.code, op.userId])).toEqual([
+      [OpCode.SLEEP, "slow"],
+      [OpCode.STEP_PLANNED, "after-race"],
+    ]);
+  });
+
+  it("settles memoized failures in memo order too", async () => {
+    const ops = await run(
+      async ({ step }) => {
+        try {
+          return await Promise.race([step.run("a", () => 1), step.run("b", () => 2)]);
+        } catch (err) {
+          return `caught ${(err as Error).message}`;
+        }
+      },
+      { memo: [{ stepId: sha1("b"), error: serializeError(new Error("b broke")) }, hit("a", 1)] },
+    );
+    expect(ops).toEqual([{ code: OpCode.RUN_COMPLETE, data: json("caught b broke") }]);
+  });
+
+  it("replays a long sequential memo quickly", async () => {
+    const memo = Array.from({ length: 300 }, (_, i) => hit(`s${i}`, i));
+    const started = Date.now();
+    const ops = await run(
+      async ({ step }) => {
+        let sum = 0;
+        for (let i = 0; i < 300; i++) sum += await step.run(`s${i}`, () => i);
+        return sum;
+      },
+      { memo },
+    );
+    expect(ops).toEqual([{ code: OpCode.RUN_COMPLETE, data: json((299 * 300) / 2) }]);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe("executeFunction: determinism warnings", () => {
+  it("warns about memo entries never requested when the handler reaches a new step", async () => {
+    const { ops, warnings } = await report(async ({ step }) => step.run("renamed", () => 1), { memo: [hit("old", 1)] });
+    expect(ops[0]).toMatchObject({ code: OpCode.STEP_RAN, userId: "renamed" });
+    expect(warnings).toEqual([{ message: expect.stringContaining("ignored"), fields: { ignoredStepIds: [sha1("old")] } }]);
+  });
+
+  it("warns when the handler returns without requesting stored steps", async () => {
+    const { warnings } = await report(async () => "done", { memo: [hit("a", 1), hit("b", 2)] });
+    expect(warnings).toEqual([{ message: expect.any(String), fields: { ignoredStepIds: [sha1("a"), sha1("b")] } }]);
+  });
+
+  it("does not warn when every memo entry was requested, or when the handler throws first", async () => {
+    expect((await report(async ({ step }) => step.run("a", () => 1), { memo: [hit("a", 1)] })).warnings).toEqual([]);
+    const threw = await report(
+      async () => {
+        throw new Error("flaky config fetch");
+      },
+      { memo: [hit("a", 1)] },
+    );
+    expect(threw.warnings).toEqual([]);
+  });
+
+  it("returns the target-not-found warning instead of logging it", async () => {
+    const warn = vi.fn();
+    const { ops, warnings } = await report(async ({ step }) => Promise.all([step.run("a", () => 1), step.sleep("nap", "1s")]), {
+      targetStepId: sha1("gone"),
+      logger: { ...silent, warn },
+      now: () => 0,
+    });
+    expect(warn).not.toHaveBeenCalled();
+    expect(warnings).toEqual([{ message: expect.stringContaining("target step not reached"), fields: { targetStepId: sha1("gone") } }]);
+    expect(ops.map((op) => op.code)).toEqual([OpCode.STEP_PLANNED, OpCode.SLEEP]);
   });
 });

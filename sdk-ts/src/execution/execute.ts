@@ -2,16 +2,19 @@ import type { TenaxEvent } from "../event/types.js";
 import type { Handler } from "../function/types.js";
 import { childLogger, type Logger } from "../logger/logger.js";
 import { createStepTools } from "../steps/step-tools.js";
-import { createExecutionState } from "./execution-state.js";
+import { createExecutionState, type FoundStep } from "./execution-state.js";
 import { createMemo, type MemoEntryInput } from "./memo.js";
-import { plannedOp, type ReportedOp } from "./ops.js";
+import { executorStepOp, plannedOp, type ReportedOp } from "./ops.js";
 import { runOutcomeOp, type HandlerOutcome } from "./run-outcome.js";
 import { runStep } from "./run-step.js";
 import { waitForDecision } from "./settle.js";
+import type { ExecutionWarning } from "./warnings.js";
 
 /** Everything one replay needs, independent of the transport. */
 export interface ExecutionInput {
   runId: string;
+  /** App id of the function; step.invoke leaves `app_id` empty for functions of this app. */
+  appId?: string;
   functionId: string;
   /** 0-based attempt. */
   attempt: number;
@@ -24,7 +27,10 @@ export interface ExecutionInput {
   targetStepId?: string;
   /** Report new steps as STEP_PLANNED instead of running one inline. */
   disableImmediateExecution?: boolean;
+  /** The handler's logger (ctx.logger, with run fields added). */
   logger: Logger;
+  /** Clock for absolute op times (sleep, timeouts). Default Date.now. */
+  now?: () => number;
 }
 
 export interface ExecutableFunction {
@@ -32,21 +38,28 @@ export interface ExecutableFunction {
   readonly handler: Handler<any, unknown>;
 }
 
+/** What a replay decided: the ops to report, and warnings for the worker to log. */
+export interface ExecutionReport {
+  ops: ReportedOp[];
+  warnings: ExecutionWarning[];
+}
+
 /**
- * Replays the handler against the memo and returns the ops to report:
- * RUN_COMPLETE/RUN_ERROR when the handler settles, otherwise the outcome of
- * the one step run inline, or STEP_PLANNED for each new step.
+ * Replays the handler against the memo and decides the ops to report:
+ * RUN_COMPLETE/RUN_ERROR when the handler settles; otherwise, for the new
+ * steps it reached, the outcome of the one step.run run inline, or one op per
+ * step (STEP_PLANNED for step.run, SLEEP / WAIT_FOR_EVENT / INVOKE_FUNCTION /
+ * SEND_EVENT for the steps the executor carries out).
  */
-export async function executeFunction(fn: ExecutableFunction, input: ExecutionInput): Promise<ReportedOp[]> {
-  const state = createExecutionState(createMemo(input.memo));
-  const logger = childLogger(input.logger, { runId: input.runId, functionId: input.functionId, attempt: input.attempt });
+export async function executeFunction(fn: ExecutableFunction, input: ExecutionInput): Promise<ExecutionReport> {
+  const state = createExecutionState(createMemo(input.memo), { now: input.now, appId: input.appId });
   const ctx = {
     event: input.event,
     events: input.events,
     step: createStepTools(state),
     runId: input.runId,
     attempt: input.attempt,
-    logger,
+    logger: childLogger(input.logger, { runId: input.runId, functionId: input.functionId, attempt: input.attempt }),
   };
 
   let outcome: HandlerOutcome | undefined;
@@ -59,26 +72,47 @@ export async function executeFunction(fn: ExecutableFunction, input: ExecutionIn
   await waitForDecision(state, handlerDone, () => outcome !== undefined);
   state.close();
 
-  if (outcome) {
-    if (state.found.length > 0) {
-      logger.warn("handler finished with steps it never awaited; they did not run", {
-        steps: state.found.map((s) => s.userId),
-      });
-    }
-    return [runOutcomeOp(outcome)];
+  const warnings: ExecutionWarning[] = [];
+  const found = state.found;
+  // Stored results the handler skipped although it got past them: its steps
+  // differ from the memo (code changed). A throw may come before them, so it
+  // proves nothing.
+  const ignored = state.unrequestedMemo();
+  if (ignored.length > 0 && (found.length > 0 || outcome?.kind === "returned")) {
+    warnings.push({
+      message: "memoized steps were not called in this replay and are ignored; did the function's code change?",
+      fields: { ignoredStepIds: ignored },
+    });
   }
 
-  const found = state.found;
+  if (outcome) {
+    if (found.length > 0) {
+      warnings.push({ message: "handler finished with steps it never awaited; they did not run", fields: { steps: found.map((s) => s.userId) } });
+    }
+    return { ops: [runOutcomeOp(outcome)], warnings };
+  }
+
   if (input.targetStepId) {
     const target = found.find((s) => s.hashedId === input.targetStepId);
-    if (target) return [await runStep(target)];
+    if (target) return { ops: [await runOrReport(target)], warnings };
     // The requested step is memoized already or no longer reached (code
     // changed): report what the handler does reach and let the executor decide.
-    logger.warn("target step not reached in this replay; planning the steps found instead", {
-      targetStepId: input.targetStepId,
+    warnings.push({
+      message: "target step not reached in this replay; reporting the steps found instead",
+      fields: { targetStepId: input.targetStepId },
     });
-    return found.map(plannedOp);
+    return { ops: found.map(reportFound), warnings };
   }
-  if (found.length === 1 && !input.disableImmediateExecution) return [await runStep(found[0])];
-  return found.map(plannedOp);
+  if (found.length === 1 && !input.disableImmediateExecution) return { ops: [await runOrReport(found[0])], warnings };
+  return { ops: found.map(reportFound), warnings };
+}
+
+/** A step.run body runs inline; any other step is reported as its op. */
+function runOrReport(step: FoundStep): Promise<ReportedOp> | ReportedOp {
+  return step.kind === "inline" ? runStep(step) : executorStepOp(step, step.op);
+}
+
+/** STEP_PLANNED for step.run (it runs in its own request), the step's own op otherwise. */
+function reportFound(step: FoundStep): ReportedOp {
+  return step.kind === "inline" ? plannedOp(step) : executorStepOp(step, step.op);
 }

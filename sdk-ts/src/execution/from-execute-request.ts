@@ -10,6 +10,7 @@ export function fromExecuteRequest(request: ExecuteRequest, fullMemo: readonly M
   const events = request.events.length > 0 ? request.events.map(fromStoredEvent) : [event];
   return {
     runId: request.runId,
+    appId: request.appId,
     functionId: request.functionId,
     attempt: request.attempt,
     maxAttempts: request.maxAttempts,

@@ -8,11 +8,24 @@ export interface MemoEntryInput {
   error?: ErrorInfoLike;
 }
 
-export type Memo = ReadonlyMap<string, MemoEntryInput>;
+/** A memo entry with its position in the stored order. */
+export interface IndexedMemoEntry {
+  entry: MemoEntryInput;
+  /** Index in the memo list: lower means stored earlier. */
+  index: number;
+}
 
-/** Indexes memo entries by hashed step id; a later duplicate wins (it was stored last). */
+export type Memo = ReadonlyMap<string, IndexedMemoEntry>;
+
+/**
+ * Indexes memo entries by hashed step id, keeping their stored order; a later
+ * duplicate wins (it was stored last), with its own index.
+ */
 export function createMemo(entries: readonly MemoEntryInput[]): Memo {
-  const memo = new Map<string, MemoEntryInput>();
-  for (const entry of entries) memo.set(entry.stepId, entry);
+  const memo = new Map<string, IndexedMemoEntry>();
+  entries.forEach((entry, index) => {
+    memo.delete(entry.stepId);
+    memo.set(entry.stepId, { entry, index });
+  });
   return memo;
 }

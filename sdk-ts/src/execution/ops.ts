@@ -1,5 +1,6 @@
 import { OpCode } from "@tenax/proto";
 import type { SerializedError } from "../errors/serialize.js";
+import type { StepOpOptions } from "../steps/step-op.js";
 
 /**
  * An op as the engine reports it: a plain object assignable to the proto
@@ -19,6 +20,8 @@ export interface ReportedOp {
   /** Earliest retry, ms since the epoch (RetryAfterError). */
   retryAfterMs?: bigint;
   noRetry?: boolean;
+  /** Options of SLEEP, WAIT_FOR_EVENT, INVOKE_FUNCTION and SEND_EVENT. */
+  opts?: StepOpOptions;
 }
 
 /** The identifying fields of a step, shared by every step op. */
@@ -35,4 +38,16 @@ export function stepOp(code: OpCode, step: StepIdentity, extra: Partial<Reported
 
 export function plannedOp(step: StepIdentity): ReportedOp {
   return stepOp(OpCode.STEP_PLANNED, step);
+}
+
+const OP_CODES: Record<StepOpOptions["case"], OpCode> = {
+  sleep: OpCode.SLEEP,
+  waitForEvent: OpCode.WAIT_FOR_EVENT,
+  invoke: OpCode.INVOKE_FUNCTION,
+  sendEvent: OpCode.SEND_EVENT,
+};
+
+/** The op of a step the executor carries out (sleep, waitForEvent, invoke, sendEvent). */
+export function executorStepOp(step: StepIdentity, opts: StepOpOptions): ReportedOp {
+  return stepOp(OP_CODES[opts.case], step, { opts });
 }

@@ -3,14 +3,16 @@ import { isNonRetriableError, isRetryAfterError, retryAtMs } from "../errors/gua
 import { serializeError } from "../errors/serialize.js";
 import { TenaxError } from "../errors/tenax-error.js";
 import { encodeJson } from "../json/codec.js";
-import type { FoundStep } from "./execution-state.js";
-import { stepOp, type ReportedOp } from "./ops.js";
+import { stepOp, type ReportedOp, type StepIdentity } from "./ops.js";
+
+/** A step.run step with its body. */
+export type InlineStep = StepIdentity & { run: () => unknown };
 
 /**
  * Runs a step's body inline and reports the outcome. Whether attempts are
  * exhausted is the executor's call; the worker only says retriable or not.
  */
-export async function runStep(step: FoundStep): Promise<ReportedOp> {
+export async function runStep(step: InlineStep): Promise<ReportedOp> {
   let value: unknown;
   try {
     value = await step.run();
@@ -28,7 +30,7 @@ export async function runStep(step: FoundStep): Promise<ReportedOp> {
   return stepOp(OpCode.STEP_RAN, step, { data });
 }
 
-function stepErrorOp(step: FoundStep, err: unknown): ReportedOp {
+function stepErrorOp(step: StepIdentity, err: unknown): ReportedOp {
   const error = serializeError(err);
   if (isNonRetriableError(err)) return stepOp(OpCode.STEP_FAILED, step, { error, noRetry: true });
   const op = stepOp(OpCode.STEP_ERROR, step, { error });

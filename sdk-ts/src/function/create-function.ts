@@ -6,20 +6,23 @@ import type { FunctionOptions, Handler, TriggerOptions } from "./types.js";
 /** A function ready to be served by a worker. */
 export interface TenaxFunction<TData = Record<string, any>, TResult = unknown> {
   readonly id: string;
+  /** App id of the Tenax client that created it (step.invoke targets that app). */
+  readonly appId?: string;
   /** The config registered with the executor. */
   readonly config: FunctionConfig;
   readonly handler: Handler<TData, TResult>;
 }
 
-/** Validates options and pairs the resulting config with its handler. */
+/** Validates options and pairs the resulting config with its handler (and the app it belongs to). */
 export function createFunction<TData = Record<string, any>, TResult = unknown>(
   options: FunctionOptions,
   trigger: TriggerOptions | TriggerOptions[],
   handler: Handler<TData, TResult>,
+  appId?: string,
 ): TenaxFunction<TData, TResult> {
   const config = toFunctionConfig(options, trigger);
   if (typeof handler !== "function") {
     throw new TenaxError("invalid_config", `function "${options.id}": handler must be a function`);
   }
-  return { id: config.id, config, handler };
+  return appId === undefined ? { id: config.id, config, handler } : { id: config.id, appId, config, handler };
 }

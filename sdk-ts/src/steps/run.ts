@@ -23,6 +23,6 @@ export function createRunTool(host: StepHost): RunTool {
     if (typeof fn !== "function") {
       throw new TenaxError("invalid_step", `step.run("${id}"): the second argument must be a function`);
     }
-    return host.handle({ id, type: "step.run", run: fn }) as Promise<Jsonify<Awaited<T>>>;
+    return host.handle({ kind: "inline", id, type: "step.run", run: fn }) as Promise<Jsonify<Awaited<T>>>;
   };
 }

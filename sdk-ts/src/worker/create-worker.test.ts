@@ -145,6 +145,44 @@ describe("worker", () => {
     expect(conn.received.some((m) => m.kind.case === "result")).toBe(false);
   });
 
+  it("sends executor ops over the wire and logs the engine's determinism warnings", async () => {
+    server = await startFakeServer();
+    const warn = vi.fn<(message: string, fields?: LogFields) => void>();
+    const tenax = new Tenax({ id: "shop", executorUrl: server.url, logger: { ...quiet(), warn } });
+    const other = new Tenax({ id: "billing", logger: quiet() });
+    const charge = other.createFunction({ id: "charge" }, { event: "billing/charge" }, () => "ch_1");
+    const due = new Date(Date.now() + 86_400_000);
+    const fn = tenax.createFunction({ id: "ops" }, { event: "x" }, async ({ step }) =>
+      Promise.all([
+        step.sleepUntil("due", due),
+        step.waitForEvent("paid", { event: "order/paid", match: "data.orderId", timeout: "1h" }),
+        step.invoke("charge", { function: charge, data: { amount: 3 } }),
+        step.sendEvent("notify", { name: "user/welcome", data: { email: "a@b.c" }, ts: 7 }),
+        step.run("plain", () => 1),
+      ]),
+    );
+    worker = await tenax.connect({ functions: [fn] });
+    const conn = await server.nextConnection();
+    conn.send({ case: "execute", value: execute({ functionId: "ops", memo: [{ stepId: sha1("removed"), result: { case: "data", value: new TextEncoder().encode("1") } }] }) });
+    const result = await conn.take("result");
+    expect(result.ops.map((op) => [op.code, op.userId, op.opts.case])).toEqual([
+      [OpCode.SLEEP, "due", "sleep"],
+      [OpCode.WAIT_FOR_EVENT, "paid", "waitForEvent"],
+      [OpCode.INVOKE_FUNCTION, "charge", "invoke"],
+      [OpCode.SEND_EVENT, "notify", "sendEvent"],
+      [OpCode.STEP_PLANNED, "plain", undefined],
+    ]);
+    expect(result.ops[0].opts.value).toMatchObject({ untilMs: BigInt(due.getTime()) });
+    expect(result.ops[1].opts.value).toMatchObject({ event: "order/paid", match: "data.orderId", expression: "" });
+    expect(result.ops[2].opts.value).toMatchObject({ functionId: "charge", appId: "billing" });
+    expect(result.ops[3].opts.value).toMatchObject({ events: [{ name: "user/welcome", data: { email: "a@b.c" }, ts: 7n }] });
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining("ignored"),
+      expect.objectContaining({ runId: "run-1", functionId: "ops", ignoredStepIds: [sha1("removed")] }),
+    );
+    conn.send({ case: "resultAck", value: { requestId: "req-1", accepted: true } });
+  });
+
   it("asks for the memo when it cannot apply a delta", async () => {
     server = await startFakeServer();
     const { tenax, fn } = setup();

@@ -44,7 +44,11 @@ export function createRequestRunner(options: RequestRunnerOptions): RequestRunne
       return [{ code: OpCode.RUN_ERROR, error: serializeError(error) }];
     }
     try {
-      return await executeFunction(fn, fromExecuteRequest(request, memo, logger));
+      const report = await executeFunction(fn, fromExecuteRequest(request, memo, logger));
+      // The engine is pure; its warnings (e.g. determinism) are logged here.
+      const run = { runId: request.runId, functionId: request.functionId, attempt: request.attempt };
+      for (const warning of report.warnings) logger.warn(warning.message, { ...run, ...warning.fields });
+      return report.ops;
     } catch (err) {
       // The engine catches user errors itself; this is an SDK bug, so let the run retry.
       logger.error("execution failed inside the SDK", { runId: request.runId, error: err });

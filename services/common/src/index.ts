@@ -14,3 +14,5 @@ export { errorInfoFromJson, errorInfoToJson } from "./error-info.js";
 export { compileExpression, matchesExpression } from "./expressions.js";
 export type { CompiledExpression } from "./expressions.js";
 export { limits, reservedEventPrefix } from "./limits.js";
+export { toEventJson, waitMatches } from "./wait-match.js";
+export type { EventJson } from "./wait-match.js";

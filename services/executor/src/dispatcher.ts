@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { limits, type Logger } from "@tenax/common";
+import { limits, toEventJson, type Logger } from "@tenax/common";
 import { claimContext, leaseRelease, queueClaim, type Database, type FunctionKey } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import { memoBytes, memoEntryFromStep, storedEventFromRow } from "./memo.js";
@@ -45,6 +45,9 @@ export function createDispatcher(deps: {
           memo: work.memo,
           memoOffset: 0,
           targetStepId: work.targetStepId,
+          // Once a run went parallel, a step found by discovery may already be queued on its
+          // own; running it inline too would run it twice.
+          disableImmediateExecution: work.planMode && !work.targetStepId,
           leaseExpiresAtMs: BigInt(work.leaseExpiresAtMs),
         },
       },
@@ -82,9 +85,14 @@ export function createDispatcher(deps: {
         attempt: item.attempt,
         maxAttempts: retries + 1,
         targetStepId: item.targetStepId,
+        itemTarget: item.targetStepId,
+        planMode: ctx.run.planMode,
+        eventSeqFloor: ctx.eventSeqFloor,
+        triggerEvent: ctx.events[0] ? (toEventJson(ctx.events[0]) as unknown as Record<string, unknown>) : {},
         events: ctx.events.map(storedEventFromRow),
         memo,
-        stateBytes: memo.reduce((n, m) => n + memoBytes(m), 0),
+        // Run state counts event data, every step output and the function's output.
+        stateBytes: memo.reduce((n, m) => n + memoBytes(m), 0) + ctx.events.reduce((n, e) => n + JSON.stringify(e.data).length, 0),
         startedAtMs: Date.now(),
       });
     }

@@ -1,13 +1,16 @@
 import { create } from "@bufbuild/protobuf";
-import { errorInfoToJson, limits, type Logger } from "@tenax/common";
+import { errorInfoFromJson, errorInfoToJson, limits, type Logger } from "@tenax/common";
 import { ErrorCode, ErrorInfoSchema, MemoEntrySchema, OpCode, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
-import { leaseRelease, runFinish, runRetryLater, stepSave, type Database } from "@tenax/state";
+import { leaseRelease, runFinish, runRetryLater, runSteps, stepSave, stepSaveTargeted, type Database, type StepInsert } from "@tenax/state";
+import { applyAsyncOps } from "./async-ops.js";
 import { clampRetryAt, retryDelayMs } from "./backoff.js";
+import { memoBytes, memoEntryFromStep } from "./memo.js";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { Inflight, ResultOutcome, WorkerSession } from "./session.js";
 
 const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
 
 export interface ResultDeps {
   database: Database;
@@ -21,62 +24,88 @@ export type { ResultOutcome };
 
 /**
  * Persists a worker's result and decides what the run does next: continue on the same lease,
- * wait for a retry timer, or end. Every write is fenced by the lease.
+ * park until a timer, wait or parallel step resolves, retry later, or end. Every write is
+ * fenced by the lease.
  */
 export async function handleResult(deps: ResultDeps, session: WorkerSession, result: ExecutionResult): Promise<ResultOutcome> {
   const work = session.requests.get(result.requestId);
   if (!work || work.leaseId !== result.leaseId) {
     return { accepted: false, code: ErrorCode.LEASE_EXPIRED, message: `request ${result.requestId} is not held by this connection` };
   }
-  const op = result.ops[0];
-  if (!op) return reject(deps, session, work, protocolError("result has no ops"));
-  const planned = result.ops.filter((o) => o.code === OpCode.STEP_PLANNED);
-  switch (op.code) {
-    case OpCode.STEP_RAN: {
-      if (op.data.length > limits.stepOutputMaxBytes) {
-        const error = limitError(ErrorCode.OUTPUT_TOO_LARGE, "output_too_large", `step "${op.userId}" output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`);
-        return saveStep(deps, session, work, op, "failed", error);
-      }
-      if (work.stateBytes + op.data.length > limits.runStateMaxBytes) {
-        const error = limitError(ErrorCode.STATE_TOO_LARGE, "state_too_large", `run state would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`);
-        return finish(deps, session, work, "failed", null, error);
-      }
-      return saveStep(deps, session, work, op, "completed", null);
+  const ops = result.ops;
+  const op = ops[0];
+  if (!op) return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.PROTOCOL, "protocol_error", "result has no ops"));
+  if (ops.length === 1) {
+    switch (op.code) {
+      case OpCode.STEP_RAN:
+        return stepRan(deps, session, work, op);
+      case OpCode.STEP_FAILED:
+        return saveStep(deps, session, work, op, "failed", op.error ?? null);
+      case OpCode.STEP_ERROR:
+        if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return saveStep(deps, session, work, op, "failed", op.error ?? null);
+        return retryLater(deps, session, work, op);
+      case OpCode.RUN_COMPLETE:
+        if (op.data.length > limits.stepOutputMaxBytes) {
+          return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.OUTPUT_TOO_LARGE, "output_too_large", `function output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`));
+        }
+        return finish(deps, session, work, "completed", utf8.decode(op.data) || "null", null);
+      case OpCode.RUN_ERROR:
+        if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return finish(deps, session, work, "failed", null, op.error ?? null);
+        return retryLater(deps, session, work, op);
+      case OpCode.STEP_PLANNED:
+        if (work.planMode) break; // queued as its own item below, like any parallel step
+        // One step found but not run inline: run it on the same lease, targeted.
+        session.requests.delete(work.requestId);
+        work.targetStepId = op.stepId;
+        continueOrHandBack(deps, session, work);
+        return { accepted: true };
+      default:
+        break;
     }
-    case OpCode.STEP_FAILED:
-      return saveStep(deps, session, work, op, "failed", op.error ?? null);
-    case OpCode.STEP_ERROR: {
-      if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return saveStep(deps, session, work, op, "failed", op.error ?? null);
-      return retryLater(deps, session, work, op);
-    }
-    case OpCode.RUN_COMPLETE: {
-      if (op.data.length > limits.stepOutputMaxBytes) {
-        const error = limitError(ErrorCode.OUTPUT_TOO_LARGE, "output_too_large", `function output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`);
-        return finish(deps, session, work, "failed", null, error);
-      }
-      return finish(deps, session, work, "completed", utf8.decode(op.data) || "null", null);
-    }
-    case OpCode.RUN_ERROR: {
-      if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return finish(deps, session, work, "failed", null, op.error ?? null);
-      return retryLater(deps, session, work, op);
-    }
-    case OpCode.STEP_PLANNED: {
-      // Parallel steps run one at a time for now: target the first; rediscovery plans the rest.
-      session.requests.delete(work.requestId);
-      work.targetStepId = planned[0]!.stepId;
+  }
+  const unknown = ops.find((o) => !asyncCodes.has(o.code));
+  if (unknown) {
+    return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.PROTOCOL, "protocol_error", `op ${OpCode[unknown.code] ?? unknown.code} cannot be combined with other ops`));
+  }
+  if (work.memo.length + ops.length > limits.stepsPerRun) return stepLimit(deps, session, work);
+  const outcome = await applyAsyncOps(deps.database.sql, work, ops, deps.config.leaseMs);
+  session.requests.delete(work.requestId);
+  if (ops.some((o) => o.code === OpCode.STEP_PLANNED)) work.planMode = true;
+  switch (outcome.kind) {
+    case "fenced":
+      return lost(deps, work);
+    case "fail_run":
+      return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.INVALID_EXPRESSION, "invalid_expression", outcome.message));
+    case "parked":
+      deps.dispatcher.pump();
+      return { accepted: true };
+    case "continue":
+      for (const s of outcome.stored) appendMemo(work, s);
+      await syncMemo(deps, work, outcome.stepCount);
+      work.attempt = 0;
+      work.targetStepId = "";
       continueOrHandBack(deps, session, work);
       return { accepted: true };
-    }
-    default:
-      return finish(deps, session, work, "failed", null, limitError(ErrorCode.PROTOCOL, "unsupported_op", `op ${OpCode[op.code] ?? op.code} is not supported by this executor yet`));
   }
 }
 
-async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight, op: Op, status: "completed" | "failed", error: ErrorInfo | null): Promise<ResultOutcome> {
-  if (work.memo.length >= limits.stepsPerRun) {
-    return finish(deps, session, work, "failed", null, limitError(ErrorCode.STEP_LIMIT_EXCEEDED, "step_limit_exceeded", `run has ${work.memo.length} steps; the limit is ${limits.stepsPerRun}`));
+const asyncCodes = new Set([OpCode.STEP_PLANNED, OpCode.SLEEP, OpCode.WAIT_FOR_EVENT, OpCode.INVOKE_FUNCTION, OpCode.SEND_EVENT]);
+
+function stepRan(deps: ResultDeps, session: WorkerSession, work: Inflight, op: Op): Promise<ResultOutcome> {
+  if (op.data.length > limits.stepOutputMaxBytes) {
+    const error = tenaxError(ErrorCode.OUTPUT_TOO_LARGE, "output_too_large", `step "${op.userId}" output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`);
+    return saveStep(deps, session, work, op, "failed", error);
   }
-  const saved = await stepSave(deps.database.sql, {
+  if (work.stateBytes + op.data.length > limits.runStateMaxBytes) {
+    const error = tenaxError(ErrorCode.STATE_TOO_LARGE, "state_too_large", `run state would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`);
+    return finish(deps, session, work, "failed", null, error);
+  }
+  return saveStep(deps, session, work, op, "completed", null);
+}
+
+async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight, op: Op, status: "completed" | "failed", error: ErrorInfo | null): Promise<ResultOutcome> {
+  if (work.memo.length >= limits.stepsPerRun) return stepLimit(deps, session, work);
+  const params = {
     runId: work.runId,
     leaseId: work.leaseId,
     stepId: op.stepId,
@@ -87,24 +116,49 @@ async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight
     error: error ? errorInfoToJson(error) : null,
     attempt: work.attempt,
     startedAtMs: work.startedAtMs,
-    leaseMs: deps.config.leaseMs,
-  });
+  };
+  if (work.itemTarget) {
+    // A parallel step's own item: it ends here; the run's next discovery is queued.
+    const saved = await stepSaveTargeted(deps.database.sql, params);
+    session.requests.delete(work.requestId);
+    deps.dispatcher.pump();
+    return saved.kind === "fenced" ? lost(deps, work) : { accepted: true };
+  }
+  const saved = await stepSave(deps.database.sql, { ...params, leaseMs: deps.config.leaseMs });
   session.requests.delete(work.requestId);
   if (saved.kind === "fenced") return lost(deps, work);
   if (saved.kind === "stored") {
-    work.memo.push(
-      create(MemoEntrySchema, {
-        stepId: op.stepId,
-        result: status === "completed" ? { case: "data", value: op.data.length ? op.data : new TextEncoder().encode("null") } : { case: "error", value: error ?? create(ErrorInfoSchema, {}) },
-      }),
-    );
-    work.stateBytes += op.data.length;
+    appendMemo(work, { stepId: op.stepId, userId: op.userId, name: params.name, status, output: params.output, error: params.error });
     work.leaseExpiresAtMs = saved.leaseExpiresAtMs;
+    work.eventSeqFloor = saved.eventSeqFloor;
+    await syncMemo(deps, work, saved.stepCount);
   }
   work.attempt = 0;
   work.targetStepId = "";
   continueOrHandBack(deps, session, work);
   return { accepted: true };
+}
+
+/**
+ * Other processes may have memoized steps of this run meanwhile (a parallel step, a fired
+ * sleep): when the stored count differs from what we hold, reload the memo in stored order.
+ */
+async function syncMemo(deps: ResultDeps, work: Inflight, stepCount: number): Promise<void> {
+  if (stepCount === work.memo.length) return;
+  const steps = await runSteps(deps.database.sql, work.runId);
+  work.memo = steps.map(memoEntryFromStep);
+  work.stateBytes = work.memo.reduce((n, m) => n + memoBytes(m), 0);
+}
+
+function appendMemo(work: Inflight, s: StepInsert): void {
+  const data = encoder.encode(s.output ?? "null");
+  work.memo.push(
+    create(MemoEntrySchema, {
+      stepId: s.stepId,
+      result: s.status === "completed" ? { case: "data", value: data } : { case: "error", value: errorInfoFromJson(s.error) ?? create(ErrorInfoSchema, {}) },
+    }),
+  );
+  if (s.status === "completed") work.stateBytes += data.length;
 }
 
 /** Next request of the run on the same worker, unless we are draining or it left. */
@@ -123,22 +177,25 @@ function continueOrHandBack(deps: ResultDeps, session: WorkerSession, work: Infl
 async function retryLater(deps: ResultDeps, session: WorkerSession, work: Inflight, op: Op): Promise<ResultOutcome> {
   const now = Date.now();
   const dueAtMs = op.retryAfterMs > 0n ? clampRetryAt(Number(op.retryAfterMs), now) : now + retryDelayMs(work.attempt, deps.config.retryBackoffScale);
-  const ok = await runRetryLater(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, attempt: work.attempt + 1, dueAtMs, targetStepId: "" });
+  const ok = await runRetryLater(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, attempt: work.attempt + 1, dueAtMs, targetStepId: work.itemTarget || work.targetStepId });
   session.requests.delete(work.requestId);
   deps.dispatcher.pump();
   return ok ? { accepted: true } : lost(deps, work);
 }
 
 async function finish(deps: ResultDeps, session: WorkerSession, work: Inflight, status: "completed" | "failed", output: string | null, error: ErrorInfo | null): Promise<ResultOutcome> {
-  const ok = await runFinish(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, status, output, error: error ? errorInfoToJson(error) : null });
+  const parentError =
+    status === "failed"
+      ? { code: "ERROR_CODE_STEP_FAILED", name: "InvokeError", message: `[invoke_failed] the invoked run ${work.runId} of "${work.functionId}" failed: ${error?.message ?? "unknown error"}` }
+      : null;
+  const ok = await runFinish(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, status, output, error: error ? errorInfoToJson(error) : null, parentError });
   session.requests.delete(work.requestId);
   deps.dispatcher.pump();
   return ok ? { accepted: true } : lost(deps, work);
 }
 
-async function reject(deps: ResultDeps, session: WorkerSession, work: Inflight, error: ErrorInfo): Promise<ResultOutcome> {
-  await finish(deps, session, work, "failed", null, error);
-  return { accepted: false, code: ErrorCode.PROTOCOL, message: error.message };
+function stepLimit(deps: ResultDeps, session: WorkerSession, work: Inflight): Promise<ResultOutcome> {
+  return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.STEP_LIMIT_EXCEEDED, "step_limit_exceeded", `run has ${work.memo.length} steps; the limit is ${limits.stepsPerRun}`));
 }
 
 function lost(deps: ResultDeps, work: Inflight): ResultOutcome {
@@ -146,10 +203,6 @@ function lost(deps: ResultDeps, work: Inflight): ResultOutcome {
   return { accepted: false, code: ErrorCode.LEASE_EXPIRED, message: `lease ${work.leaseId} of run ${work.runId} is no longer held` };
 }
 
-function limitError(code: ErrorCode, slug: string, message: string): ErrorInfo {
+function tenaxError(code: ErrorCode, slug: string, message: string): ErrorInfo {
   return create(ErrorInfoSchema, { code, name: "TenaxError", message: `[${slug}] ${message}` });
-}
-
-function protocolError(message: string): ErrorInfo {
-  return limitError(ErrorCode.PROTOCOL, "protocol_error", message);
 }

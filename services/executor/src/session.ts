@@ -17,7 +17,16 @@ export interface Inflight {
   functionVersion: number;
   attempt: number;
   maxAttempts: number;
+  /** Step the worker is asked to run (set for parallel steps). */
   targetStepId: string;
+  /** The queue item's own target: non-empty when the item exists for one parallel step. */
+  itemTarget: string;
+  /** The run planned parallel steps: discovery requests must not run steps inline any more. */
+  planMode: boolean;
+  /** Waits created by this request see only events received after this sequence. */
+  eventSeqFloor: number;
+  /** The run's triggering event as expressions see it (`event`). */
+  triggerEvent: Record<string, unknown>;
   events: StoredEvent[];
   memo: MemoEntry[];
   /** Bytes of memoized outputs, for the run-state limit. */

@@ -1,4 +1,4 @@
-import { matchesExpression } from "@tenax/common";
+import { matchesExpression, toEventJson } from "@tenax/common";
 import type { EventRow, RunStart, TriggerMatchRow } from "@tenax/state";
 
 /**
@@ -16,7 +16,7 @@ export function matchTriggers(events: EventRow[], triggers: TriggerMatchRow[]): 
   const starts: RunStart[] = [];
   for (const e of events) {
     const started = new Set<string>();
-    const ctx = { event: eventForExpressions(e) };
+    const ctx = { event: toEventJson(e) };
     for (const t of byName.get(e.name) ?? []) {
       const key = `${t.appId}/${t.functionId}`;
       if (started.has(key) || !matchesExpression(t.expression, ctx)) continue;
@@ -31,9 +31,4 @@ export function matchTriggers(events: EventRow[], triggers: TriggerMatchRow[]): 
     }
   }
   return starts;
-}
-
-/** The `event` variable expressions see: the event as the producer sent it. */
-export function eventForExpressions(e: EventRow): Record<string, unknown> {
-  return { id: e.id, name: e.name, data: e.data, user: e.user ?? {}, ts: e.ts, v: e.v };
 }

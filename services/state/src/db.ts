@@ -37,3 +37,9 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     close: () => sql.end({ timeout: 5 }),
   };
 }
+
+/** Runs `fn` in a transaction (or inside the one `sql` already is). */
+export async function transaction<T>(sql: import("./types.js").Sql, fn: (tx: import("./types.js").Sql) => Promise<T>): Promise<T> {
+  if ("savepoint" in sql) return fn(sql);
+  return (sql as postgres.Sql).begin((tx) => fn(tx as unknown as import("./types.js").Sql)) as Promise<T>;
+}

@@ -1,5 +1,5 @@
 // @tenax/state: the only package that knows the schema and writes SQL.
-export { createDatabase } from "./db.js";
+export { createDatabase, transaction } from "./db.js";
 export type { Database, DatabaseOptions } from "./db.js";
 export { migrateDatabase, migrationsFolder } from "./migrate.js";
 export type { MigrateOptions } from "./migrate.js";
@@ -18,7 +18,13 @@ export type { RunStart, RunsListParams } from "./queries/runs.js";
 export { claimContext, queueClaim } from "./queries/claim.js";
 export type { ClaimContext, ClaimedItem, QueueClaimParams } from "./queries/claim.js";
 export { leaseExtend, leaseRelease, leaseReleaseOwner } from "./queries/lease.js";
-export { runFinish, runRetryLater, stepSave } from "./queries/results.js";
+export { runFinish, runRetryLater, stepSave, stepSaveTargeted } from "./queries/results.js";
+export { runsResume } from "./queries/resume.js";
+export type { Resume, ResumeStep } from "./queries/resume.js";
+export { eventsAfter, eventsSeqNow, waitConsume, waitCreate, waitNamesLock, waitsForEvents } from "./queries/waits.js";
+export type { OpenWait, WaitCreate } from "./queries/waits.js";
+export { functionCurrent, leaseHold, queueTargets, runPark, stepsInsert, timerSleep } from "./queries/park.js";
+export type { StepInsert } from "./queries/park.js";
 export type { RunFinishParams, RunRetryParams, SaveOutcome, StepSaveParams } from "./queries/results.js";
 export { timersFire, timersNextDue } from "./queries/timers.js";
 export { workerConnected, workerDisconnected } from "./queries/workers.js";

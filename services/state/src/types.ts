@@ -41,6 +41,7 @@ export interface RunRow {
   error: Record<string, unknown> | null;
   attempt: number;
   stepCount: number;
+  planMode: boolean;
   createdAtMs: number;
   startedAtMs: number | null;
   endedAtMs: number | null;

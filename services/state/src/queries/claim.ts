@@ -57,6 +57,8 @@ export async function queueClaim(sql: Sql, p: QueueClaimParams): Promise<Claimed
 
 export interface ClaimContext {
   run: RunRow;
+  /** Receive sequence of the newest event when the run was claimed: waits see only later events. */
+  eventSeqFloor: number;
   config: Record<string, unknown>;
   events: EventRow[];
   steps: StepRow[];
@@ -74,7 +76,8 @@ export async function claimContext(sql: Sql, runIds: string[]): Promise<Map<stri
     from function_versions fv
     where r.id = any(${runIds}::uuid[]) and r.status not in ('completed', 'failed', 'cancelled')
       and fv.app_id = r.app_id and fv.function_id = r.function_id and fv.version = r.function_version
-    returning r.*, fv.config as fn_config`;
+    returning r.*, fv.config as fn_config,
+      (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq`;
   const live = runs.map((r) => r.id as string);
   const dead = runIds.filter((id) => !live.includes(id));
   if (dead.length > 0) await sql`delete from queue where run_id = any(${dead}::uuid[])`;
@@ -89,6 +92,7 @@ export async function claimContext(sql: Sql, runIds: string[]): Promise<Map<stri
     const run = toRunRow(r);
     out.set(run.id, {
       run,
+      eventSeqFloor: Number(r.event_seq),
       config: r.fn_config,
       events: run.eventSeqs.map((s) => eventBySeq.get(s)!).filter(Boolean),
       steps: [],

@@ -20,7 +20,7 @@ export interface StepSaveParams {
 
 export type SaveOutcome =
   /** Stored now. */
-  | { kind: "stored"; seq: number; leaseExpiresAtMs: number }
+  | { kind: "stored"; seq: number; leaseExpiresAtMs: number; eventSeqFloor: number; stepCount: number }
   /** Already stored earlier (a replayed message): nothing changed. */
   | { kind: "duplicate" }
   /** The lease is not held: the result is fenced off. */
@@ -47,7 +47,7 @@ export async function stepSave(sql: Sql, p: StepSaveParams): Promise<SaveOutcome
     ), r as (
       update runs set step_count = step_count + 1, attempt = 0, updated_at = now()
       where id = ${p.runId} and exists (select 1 from s)
-      returning id
+      returning step_count
     ), u as (
       update queue set attempt = 0, target_step_id = '',
         lease_expires_at = now() + ${p.leaseMs} * interval '1 millisecond'
@@ -55,11 +55,12 @@ export async function stepSave(sql: Sql, p: StepSaveParams): Promise<SaveOutcome
       returning lease_expires_at
     )
     select (select count(*) from q)::int as leased, (select seq from s) as seq,
-      (select count(*) from r) as touched, (select lease_expires_at from u) as lease_expires_at,
+      (select step_count from r) as step_count, (select lease_expires_at from u) as lease_expires_at,
+      (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
       case when exists (select 1 from s) then pg_notify(${channels.runs}, ${p.runId}) end as notified`;
   if (row.leased === 0) return { kind: "fenced" };
   if (row.seq === null) return { kind: "duplicate" };
-  return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: new Date(row.lease_expires_at).getTime() };
+  return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: new Date(row.lease_expires_at).getTime(), eventSeqFloor: Number(row.event_seq), stepCount: Number(row.step_count) };
 }
 
 export interface RunFinishParams {
@@ -68,9 +69,15 @@ export interface RunFinishParams {
   status: "completed" | "failed";
   output: string | null;
   error: Record<string, unknown> | null;
+  /** What a parent awaiting this run via step.invoke gets as its step error when this run failed. */
+  parentError: Record<string, unknown> | null;
 }
 
-/** Ends a run under its lease: stores output or error and drops its queue item. */
+/**
+ * Ends a run under its lease: stores output or error and drops its queue item. A parent run
+ * waiting on it (step.invoke) is resolved in the same statement: its step gets the output, or
+ * `parentError` when this run failed, and it is queued again.
+ */
 export async function runFinish(sql: Sql, p: RunFinishParams): Promise<boolean> {
   const [row] = await sql`
     with q as (
@@ -82,10 +89,72 @@ export async function runFinish(sql: Sql, p: RunFinishParams): Promise<boolean> 
         ended_at = now(), updated_at = now()
       where id in (select run_id from q) and status not in ('completed', 'failed', 'cancelled')
       returning id
+    ), own_timers as (
+      -- Whatever the run still had pending (a losing Promise.race branch) ends with it.
+      delete from timers where run_id = ${p.runId} and exists (select 1 from r) returning 1
+    ), own_waits as (
+      delete from waits where run_id = ${p.runId} and exists (select 1 from r) returning 1
+    ), w as (
+      delete from waits where kind = 'invoke' and child_run_id = ${p.runId} and exists (select 1 from r)
+      returning id, run_id, step_id, user_id, name
+    ), wt as (
+      delete from timers where kind = 'invoke_timeout' and data->>'waitId' in (select id::text from w) returning id
+    ), ps as (
+      insert into steps (run_id, step_id, user_id, name, status, output, error)
+      select run_id, step_id, user_id, name, ${p.status}, ${p.output}, ${p.parentError === null ? null : JSON.stringify(p.parentError)}::jsonb from w
+      on conflict do nothing
+      returning run_id
+    ), pq as (
+      insert into queue (run_id, app_id, function_id)
+      select pr.id, pr.app_id, pr.function_id from runs pr
+      where pr.id in (select run_id from ps) and pr.status not in ('completed', 'failed', 'cancelled')
+      on conflict (run_id, target_step_id) do update set dirty = true
+      returning run_id, app_id || '/' || function_id as k
+    ), pu as (
+      update runs set step_count = step_count + 1, updated_at = now(),
+        status = case when status = 'waiting' then 'queued' else status end
+      where id in (select run_id from ps)
+      returning id
     )
-    select (select count(*) from r)::int as n,
-      case when exists (select 1 from r) then pg_notify(${channels.runs}, ${p.runId}) end as notified`;
+    select (select count(*) from r)::int as n, (select count(*) from wt) + (select count(*) from pu) as touched,
+      case when exists (select 1 from r) then pg_notify(${channels.runs}, ${p.runId}) end as notified,
+      (select count(*) from (select pg_notify(${channels.queue}, k), pg_notify(${channels.runs}, run_id::text) from pq) z) as parent_notified`;
   return row.n === 1;
+}
+
+/**
+ * Memoizes the result of a step that ran as its own queue item (a parallel step): stores it,
+ * drops the item, and queues a discovery item for the run (coalesced with any already queued).
+ */
+export async function stepSaveTargeted(sql: Sql, p: Omit<StepSaveParams, "leaseMs">): Promise<SaveOutcome> {
+  const [row] = await sql`
+    with q as (
+      delete from queue where run_id = ${p.runId} and lease_id = ${p.leaseId} and lease_expires_at > now()
+      returning run_id, app_id, function_id
+    ), s as (
+      insert into steps (run_id, step_id, user_id, name, status, output, error, attempt, started_at)
+      select ${p.runId}, ${p.stepId}, ${p.userId}, ${p.name}, ${p.status}, ${p.output},
+        ${p.error === null ? null : JSON.stringify(p.error)}::jsonb, ${p.attempt},
+        ${p.startedAtMs === null ? null : new Date(p.startedAtMs).toISOString()}::timestamptz
+      from q
+      on conflict do nothing
+      returning seq
+    ), d as (
+      insert into queue (run_id, app_id, function_id)
+      select run_id, app_id, function_id from q
+      on conflict (run_id, target_step_id) do update set dirty = true
+      returning app_id || '/' || function_id as k
+    ), r as (
+      update runs set step_count = step_count + (select count(*) from s), updated_at = now()
+      where id = ${p.runId} and exists (select 1 from q)
+      returning id
+    )
+    select (select count(*) from q)::int as leased, (select seq from s) as seq, (select count(*) from r) as touched,
+      (select count(*) from (select pg_notify(${channels.queue}, k) from d) z) as queued,
+      pg_notify(${channels.runs}, ${p.runId}) as notified`;
+  if (row.leased === 0) return { kind: "fenced" };
+  if (row.seq === null) return { kind: "duplicate" };
+  return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: 0, eventSeqFloor: 0, stepCount: 0 };
 }
 
 export interface RunRetryParams {

@@ -18,6 +18,7 @@ export function toRunRow(r: Raw): RunRow {
     error: r.error,
     attempt: r.attempt,
     stepCount: r.step_count,
+    planMode: r.plan_mode,
     createdAtMs: ms(r.created_at)!,
     startedAtMs: ms(r.started_at),
     endedAtMs: ms(r.ended_at),

@@ -1,5 +1,7 @@
 import { channels } from "../notify.js";
 import type { RunRow, RunStatusName, Sql, StepRow } from "../types.js";
+import { transaction } from "../db.js";
+import { runsResume } from "./resume.js";
 import { toRunRow, toStepRow } from "./rows.js";
 
 export interface RunStart {
@@ -82,21 +84,41 @@ export async function runsList(sql: Sql, p: RunsListParams): Promise<RunRow[]> {
 }
 
 /**
- * Cancels a run that has not finished: drops its queue items and timers. A step in flight may
- * still report; its result is fenced off because the queue item (and so its lease) is gone.
+ * Cancels a run that has not finished: drops its queue items, timers and waits. A step in flight
+ * may still report; its result is fenced off because the queue item (and so its lease) is gone.
+ * A parent waiting on this run (step.invoke) gets a failed step and resumes.
  */
 export async function runCancel(sql: Sql, runId: string): Promise<RunRow | null> {
   if (!isUuid(runId)) return null;
-  const [row] = await sql`
-    with r as (
-      update runs set status = 'cancelled', ended_at = now(), updated_at = now()
-      where id = ${runId} and status not in ('completed', 'failed', 'cancelled')
-      returning *
-    ), q as (delete from queue where run_id in (select id from r) returning 1),
-    t as (delete from timers where run_id in (select id from r) returning 1)
-    select r.*, (select count(*) from q) + (select count(*) from t) as dropped,
-      pg_notify(${channels.runs}, r.id::text) from r`;
-  return row ? toRunRow(row) : runGet(sql, runId);
+  return transaction(sql, async (tx) => {
+    const [row] = await tx`
+      with r as (
+        update runs set status = 'cancelled', ended_at = now(), updated_at = now()
+        where id = ${runId} and status not in ('completed', 'failed', 'cancelled')
+        returning *
+      ), q as (delete from queue where run_id in (select id from r) returning 1),
+      t as (delete from timers where run_id in (select id from r) returning 1),
+      w as (delete from waits where run_id in (select id from r) returning 1)
+      select r.*, (select count(*) from q) + (select count(*) from t) + (select count(*) from w) as dropped,
+        pg_notify(${channels.runs}, r.id::text) from r`;
+    if (!row) return runGet(tx, runId);
+    const parents = await tx`delete from waits where kind = 'invoke' and child_run_id = ${runId} returning *`;
+    await runsResume(
+      tx,
+      parents.map((w) => ({
+        runId: w.run_id as string,
+        step: {
+          stepId: w.step_id as string,
+          userId: w.user_id as string,
+          name: w.name as string,
+          status: "failed" as const,
+          output: null,
+          error: { code: "ERROR_CODE_CANCELLED", name: "InvokeError", message: `[invoke_cancelled] the invoked run ${runId} was cancelled` },
+        },
+      })),
+    );
+    return toRunRow(row);
+  });
 }
 
 export function isUuid(s: string): boolean {

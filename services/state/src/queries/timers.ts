@@ -1,31 +1,50 @@
-import { channels } from "../notify.js";
 import type { Sql } from "../types.js";
+import type { Resume } from "./resume.js";
+import { runsResume } from "./resume.js";
 
 /**
- * Fires due timers: deletes them and requeues their runs in one transaction. SKIP LOCKED and
- * the delete make each timer fire exactly once across any number of schedulers.
+ * Fires due timers in one transaction: deletes them (SKIP LOCKED, so each fires exactly once
+ * across any number of schedulers), applies their effect, and requeues their runs.
+ * - retry: the run's position runs again with the next attempt.
+ * - sleep: the sleep step is memoized (null).
+ * - wait_timeout / invoke_timeout: the wait, if still open, is consumed and memoized as
+ *   null (waitForEvent) or as a timeout error (invoke); the delete races ingest's fairly.
  */
 export async function timersFire(sql: Sql, limit: number): Promise<number> {
-  const [row] = await sql`
-    with t as (
+  const run = async (tx: Sql) => {
+    const fired = await tx`
       delete from timers where id in (
         select id from timers where due_at <= now() order by due_at limit ${limit} for update skip locked
       )
-      returning *
-    ), q as (
-      insert into queue (run_id, app_id, function_id, attempt, target_step_id)
-      select t.run_id, r.app_id, r.function_id, coalesce((t.data->>'attempt')::int, 0), coalesce(t.data->>'targetStepId', '')
-      from t join runs r on r.id = t.run_id
-      where t.kind in ('retry', 'sleep') and r.status not in ('completed', 'failed', 'cancelled')
-      on conflict do nothing
-      returning run_id, app_id || '/' || function_id as k
-    ), r as (
-      update runs set status = 'queued', updated_at = now() where id in (select run_id from q) returning id
-    ), n as (
-      select pg_notify(${channels.queue}, k) from (select distinct k from q) d
-    )
-    select (select count(*) from t)::int as fired, (select count(*) from r) as requeued, (select count(*) from n) as notified`;
-  return row.fired as number;
+      returning *`;
+    if (fired.length === 0) return 0;
+    const resumes: Resume[] = [];
+    const waitIds: number[] = [];
+    for (const t of fired) {
+      const data = t.data as Record<string, any>;
+      if (t.kind === "retry") resumes.push({ runId: t.run_id, attempt: data.attempt ?? 0, targetStepId: data.targetStepId ?? "" });
+      else if (t.kind === "sleep") {
+        resumes.push({ runId: t.run_id, step: { stepId: t.step_id, userId: data.userId, name: data.name, status: "completed", output: "null", error: null } });
+      } else if (t.kind === "wait_timeout" || t.kind === "invoke_timeout") waitIds.push(Number(data.waitId));
+    }
+    if (waitIds.length > 0) {
+      const consumed = await tx`delete from waits where id = any(${waitIds}::bigint[]) returning *`;
+      for (const w of consumed) {
+        const base = { stepId: w.step_id as string, userId: w.user_id as string, name: w.name as string };
+        resumes.push({
+          runId: w.run_id,
+          step:
+            w.kind === "invoke"
+              ? { ...base, status: "failed", output: null, error: { code: "ERROR_CODE_TIMEOUT", name: "InvokeTimeoutError", message: `[invoke_timeout] step "${w.user_id}": the invoked run ${w.child_run_id} did not finish in time; it keeps running` } }
+              : { ...base, status: "completed", output: "null", error: null },
+        });
+      }
+    }
+    await runsResume(tx, resumes);
+    return fired.length;
+  };
+  if ("savepoint" in sql) return run(sql);
+  return (sql as any).begin(run);
 }
 
 /** Due time (ms) of the earliest timer, or null when none is pending. */

@@ -7,6 +7,7 @@
  * - queue item: a runnable run. Claimed by an executor under a lease (lease_id + expiry); an expired
  *   lease makes the item claimable again, and a result carrying an older lease_id is fenced off.
  * - timer: a due time owned by the scheduler (sleep wake-up, retry backoff, wait timeout).
+ * - wait: a parked run waiting for an event (matched by ingest) or for a child run (invoke).
  */
 export { events, eventIds } from "./events.js";
 export { apps, functions, functionVersions, functionTriggers } from "./functions.js";
@@ -14,4 +15,5 @@ export { runs, runStatus } from "./runs.js";
 export { steps } from "./steps.js";
 export { queue } from "./queue.js";
 export { timers } from "./timers.js";
+export { waits } from "./waits.js";
 export { workers } from "./workers.js";

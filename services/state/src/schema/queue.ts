@@ -1,4 +1,4 @@
-import { bigserial, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigserial, boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /**
  * Runnable work: one item per run that has something to do. `id` is the arrival order
@@ -20,6 +20,8 @@ export const queue = pgTable(
     leaseOwner: text("lease_owner"),
     leaseExpiresAt: timestamp("lease_expires_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }),
+    /** Something resolved while this item was leased: parking must requeue it, not drop it. */
+    dirty: boolean("dirty").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const runStatus = pgEnum("run_status", [
   "queued",
@@ -26,6 +26,8 @@ export const runs = pgTable(
     error: jsonb("error").$type<Record<string, unknown>>(),
     attempt: integer("attempt").notNull().default(0),
     stepCount: integer("step_count").notNull().default(0),
+    /** Set once the run planned parallel steps: from then on every step runs as its own item. */
+    planMode: boolean("plan_mode").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp("started_at", { withTimezone: true }),
     endedAt: timestamp("ended_at", { withTimezone: true }),

@@ -1,4 +1,5 @@
-import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigserial, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /**
  * Durable timers owned by the scheduler. Firing deletes the row in the same transaction that
@@ -15,5 +16,10 @@ export const timers = pgTable(
     data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("timers_due_idx").on(t.dueAt), index("timers_run_idx").on(t.runId)],
+  (t) => [
+    index("timers_due_idx").on(t.dueAt),
+    index("timers_run_idx").on(t.runId),
+    // A replay that reports a sleep again must not create a second timer.
+    uniqueIndex("timers_sleep_step_idx").on(t.runId, t.stepId).where(sql`kind = 'sleep'`),
+  ],
 );

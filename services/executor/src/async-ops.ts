@@ -1,0 +1,144 @@
+import { compileExpression, toEventJson, waitMatches } from "@tenax/common";
+import { storeEvents, validateEvents } from "@tenax/ingest";
+import { OpCode, type Op } from "@tenax/proto";
+import {
+  eventsAfter,
+  eventsAppend,
+  functionCurrent,
+  leaseHold,
+  queueTargets,
+  runPark,
+  runsStart,
+  stepsInsert,
+  timerSleep,
+  transaction,
+  waitCreate,
+  waitNamesLock,
+  type RunStatusName,
+  type Sql,
+  type StepInsert,
+} from "@tenax/state";
+import type { Inflight } from "./session.js";
+
+const yearMs = 365 * 86_400_000;
+const utf8 = new TextDecoder();
+
+export type AsyncOpsOutcome =
+  | { kind: "fenced" }
+  /** Steps resolved at once (memoized now, in this order): the run continues on its lease. */
+  | { kind: "continue"; stored: StepInsert[]; stepCount: number }
+  /** Nothing resolved yet: the run was parked (its discovery item dropped). */
+  | { kind: "parked" }
+  /** An op is unusable as a whole (an expression that does not compile): fail the run. */
+  | { kind: "fail_run"; message: string };
+
+/**
+ * Applies ops that do not run user code here (parallel plans, sleeps, waits, invokes, sends)
+ * in one transaction under the lease. Each either resolves at once (memoized now) or leaves
+ * something pending (a timer, a wait, a queued step); re-reported pending ops change nothing.
+ */
+export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs: number): Promise<AsyncOpsOutcome> {
+  for (const op of ops) {
+    const expr = op.opts.case === "waitForEvent" ? op.opts.value.expression : "";
+    if (expr) {
+      try {
+        compileExpression(expr);
+      } catch (err) {
+        return { kind: "fail_run", message: `step "${op.userId}": ${(err as Error).message}` };
+      }
+    }
+  }
+  return transaction(sql, async (tx) => {
+    if (!(await leaseHold(tx, work))) return { kind: "fenced" as const };
+    const now = Date.now();
+    const resolved: StepInsert[] = [];
+    const pending = new Set<RunStatusName>();
+    const planned = ops.filter((o) => o.code === OpCode.STEP_PLANNED).map((o) => o.stepId);
+    await queueTargets(tx, { runId: work.runId, appId: work.appId, functionId: work.functionId, stepIds: planned });
+    if (planned.length > 0) pending.add("running");
+    for (const op of ops) {
+      const step = { stepId: op.stepId, userId: op.userId, name: op.name || op.userId };
+      const fail = (code: string, message: string) =>
+        resolved.push({ ...step, status: "failed", output: null, error: { code: "ERROR_CODE_USER", name: "StepError", message: `[${code}] step "${op.userId}": ${message}` } });
+      const done = (value: unknown) => resolved.push({ ...step, status: "completed", output: JSON.stringify(value ?? null), error: null });
+      switch (op.opts.case) {
+        case "sleep": {
+          const until = Number(op.opts.value.untilMs);
+          if (until - now > yearMs) fail("sleep_too_long", `sleeps are limited to one year (365 days)`);
+          else if (until <= now) done(null);
+          else {
+            await timerSleep(tx, { ...step, runId: work.runId, dueAtMs: until });
+            pending.add("sleeping");
+          }
+          break;
+        }
+        case "waitForEvent": {
+          const w = op.opts.value;
+          const timeoutAt = Number(w.timeoutAtMs);
+          if (timeoutAt - now > yearMs) {
+            fail("wait_too_long", "waits are limited to one year (365 days)");
+            break;
+          }
+          // Exclusive on the name: events committed before are visible to the scan below, and
+          // any ingest after us sees the wait (see waitNamesLock).
+          await waitNamesLock(tx, [w.event], "exclusive");
+          const spec = { match: w.match, expression: w.expression, triggerEvent: work.triggerEvent };
+          const hit = (await eventsAfter(tx, w.event, work.eventSeqFloor)).map(toEventJson).find((e) => waitMatches(spec, e));
+          if (hit) done(hit);
+          else if (timeoutAt <= now) done(null);
+          else {
+            await waitCreate(tx, { ...step, runId: work.runId, kind: "event", eventName: w.event, expression: w.expression, match: w.match, triggerEvent: work.triggerEvent, minSeq: work.eventSeqFloor, timeoutAtMs: timeoutAt });
+            pending.add("waiting");
+          }
+          break;
+        }
+        case "invoke": {
+          const v = op.opts.value;
+          const appId = v.appId || work.appId;
+          const fn = await functionCurrent(tx, { appId, functionId: v.functionId });
+          if (!fn) {
+            fail("function_not_found", `no function "${v.functionId}" is registered in app "${appId}"`);
+            break;
+          }
+          let data: Record<string, unknown> = {};
+          try {
+            data = v.dataJson.length ? JSON.parse(utf8.decode(v.dataJson)) : {};
+          } catch {
+            fail("invalid_invoke_data", "data is not valid JSON");
+            break;
+          }
+          // The child is a run of its own, started by an internal event; idempotent per parent step.
+          const eventId = `invoke-${work.runId}-${op.stepId}`;
+          const appended = await eventsAppend(tx, [{ id: eventId, producerId: true, name: "tenax/function.invoked", data, user: null, ts: now, v: "" }]);
+          const event = appended.stored[0];
+          if (event) {
+            const [childRunId] = await runsStart(tx, [{ appId, functionId: v.functionId, functionVersion: fn.version, eventIds: [event.id], eventSeqs: [event.seq] }]);
+            await waitCreate(tx, { ...step, runId: work.runId, kind: "invoke", childRunId, timeoutAtMs: Number(v.timeoutAtMs) || null });
+          }
+          pending.add("waiting");
+          break;
+        }
+        case "sendEvent": {
+          try {
+            const inputs = validateEvents(op.opts.value.events, now);
+            done({ ids: await storeEvents(tx, inputs) });
+          } catch (err) {
+            fail("invalid_event", (err as Error).message.replace(/^\[\w+\] /, ""));
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    if (resolved.length > 0) {
+      const inserted = await stepsInsert(tx, work.runId, resolved, leaseMs);
+      const storedIds = new Set(inserted.stored);
+      return { kind: "continue" as const, stored: resolved.filter((s) => storedIds.has(s.stepId)), stepCount: inserted.stepCount };
+    }
+    const status: RunStatusName = pending.has("waiting") ? "waiting" : pending.has("sleeping") ? "sleeping" : "running";
+    await runPark(tx, { runId: work.runId, leaseId: work.leaseId, status });
+    return { kind: "parked" as const };
+  });
+}
+

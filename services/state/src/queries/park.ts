@@ -1,0 +1,95 @@
+import { channels } from "../notify.js";
+import type { RunStatusName, Sql } from "../types.js";
+
+/** Locks the run's queue item if the lease is still held; false means fenced off. */
+export async function leaseHold(sql: Sql, p: { runId: string; leaseId: string }): Promise<boolean> {
+  const rows = await sql`
+    select id from queue where run_id = ${p.runId} and lease_id = ${p.leaseId} and lease_expires_at > now() for update`;
+  return rows.length === 1;
+}
+
+/**
+ * Queues one item per planned step, so parallel steps can run on different workers, and puts
+ * the run in plan mode. A step already queued or waiting for its retry is not queued again.
+ */
+export async function queueTargets(sql: Sql, p: { runId: string; appId: string; functionId: string; stepIds: string[] }): Promise<void> {
+  if (p.stepIds.length === 0) return;
+  await sql`
+    with q as (
+      insert into queue (run_id, app_id, function_id, target_step_id)
+      select ${p.runId}, ${p.appId}, ${p.functionId}, s from unnest(${p.stepIds}::text[]) s
+      where not exists (select 1 from timers t where t.run_id = ${p.runId} and t.kind = 'retry' and t.data->>'targetStepId' = s)
+        and not exists (select 1 from steps st where st.run_id = ${p.runId} and st.step_id = s)
+      on conflict do nothing
+      returning id
+    ), m as (update runs set plan_mode = true where id = ${p.runId} and not plan_mode returning id)
+    select (select count(*) from m), (select count(*) from (select pg_notify(${channels.queue}, ${p.appId + "/" + p.functionId}) from q) z)`;
+}
+
+/** A sleep timer for a step; a replay reporting the same sleep again creates nothing. */
+export async function timerSleep(sql: Sql, p: { runId: string; stepId: string; userId: string; name: string; dueAtMs: number }): Promise<void> {
+  await sql`
+    with t as (
+      insert into timers (run_id, kind, step_id, due_at, data)
+      values (${p.runId}, 'sleep', ${p.stepId}, ${new Date(p.dueAtMs).toISOString()}::timestamptz,
+        ${JSON.stringify({ userId: p.userId, name: p.name })}::jsonb)
+      on conflict do nothing
+      returning id
+    )
+    select count(*), pg_notify(${channels.timers}, ${String(p.dueAtMs)}) from t`;
+}
+
+export interface StepInsert {
+  stepId: string;
+  userId: string;
+  name: string;
+  status: "completed" | "failed";
+  output: string | null;
+  error: Record<string, unknown> | null;
+}
+
+/** Memoizes steps resolved while handling a result (under a held lease); returns those stored now. */
+export async function stepsInsert(sql: Sql, runId: string, steps: StepInsert[], leaseMs: number): Promise<{ stored: string[]; stepCount: number }> {
+  if (steps.length === 0) return { stored: [], stepCount: 0 };
+  const payload = steps.map((s, n) => ({ n, ...s }));
+  const rows = await sql`
+    with x as (
+      select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+        as x(n int, "stepId" text, "userId" text, name text, status text, output text, error jsonb)
+    ), s as (
+      insert into steps (run_id, step_id, user_id, name, status, output, error)
+      select ${runId}, "stepId", "userId", name, status, output, error from x order by n
+      on conflict do nothing
+      returning step_id
+    ), r as (
+      update runs set step_count = step_count + (select count(*) from s), updated_at = now() where id = ${runId} returning step_count
+    ), q as (
+      update queue set lease_expires_at = now() + ${leaseMs} * interval '1 millisecond' where run_id = ${runId} and target_step_id = '' returning id
+    )
+    select (select array_agg(step_id) from s) as stored, (select step_count from r) as step_count,
+      (select count(*) from q) as touched, pg_notify(${channels.runs}, ${runId})`;
+  return { stored: (rows[0]?.stored as string[] | null) ?? [], stepCount: Number(rows[0]?.step_count ?? 0) };
+}
+
+/**
+ * Parks a run whose position is waiting on something (timers, waits, targeted steps): drops
+ * the discovery item so it holds no worker, and records why it waits. If something resolved
+ * while the item was leased (dirty), the item is handed back instead, so discovery runs again.
+ */
+export async function runPark(sql: Sql, p: { runId: string; leaseId: string; status: RunStatusName }): Promise<void> {
+  await sql`
+    with d as (delete from queue where run_id = ${p.runId} and lease_id = ${p.leaseId} and not dirty returning run_id),
+    k as (
+      update queue set dirty = false, lease_expires_at = null, lease_owner = null
+      where run_id = ${p.runId} and lease_id = ${p.leaseId} and dirty
+      returning app_id || '/' || function_id as k
+    ),
+    r as (update runs set status = ${p.status}, updated_at = now() where id in (select run_id from d) and status not in ('completed', 'failed', 'cancelled') returning id)
+    select (select count(*) from r), (select count(*) from (select pg_notify(${channels.queue}, k) from k) z), pg_notify(${channels.runs}, ${p.runId})`;
+}
+
+/** The current version of a function, or null. */
+export async function functionCurrent(sql: Sql, p: { appId: string; functionId: string }): Promise<{ version: number; config: Record<string, unknown> } | null> {
+  const [row] = await sql`select version, config from functions where app_id = ${p.appId} and function_id = ${p.functionId}`;
+  return row ? { version: row.version, config: row.config } : null;
+}

@@ -1,0 +1,101 @@
+import type { EventRow, Sql } from "../types.js";
+import { toEventRow } from "./rows.js";
+
+/**
+ * Waits and incoming events of one name are serialized through an advisory lock: ingest takes it
+ * shared (many ingests at once), wait creation exclusive. So an event is either committed before
+ * the wait's creator scans for it, or its ingest sees the committed wait: none is missed.
+ */
+export async function waitNamesLock(sql: Sql, names: string[], mode: "shared" | "exclusive"): Promise<void> {
+  const sorted = [...new Set(names)].sort(); // a fixed order avoids deadlocks between ingests
+  if (sorted.length === 0) return;
+  if (mode === "shared") await sql`select pg_advisory_xact_lock_shared(hashtext('tenax_wait:' || n)) from unnest(${sorted}::text[]) n`;
+  else await sql`select pg_advisory_xact_lock(hashtext('tenax_wait:' || n)) from unnest(${sorted}::text[]) n`;
+}
+
+/** Events of a name received after a sequence, in receive order. */
+export async function eventsAfter(sql: Sql, name: string, afterSeq: number, limit = 1000): Promise<EventRow[]> {
+  const rows = await sql`select * from events where name = ${name} and seq > ${afterSeq} order by seq limit ${limit}`;
+  return rows.map(toEventRow);
+}
+
+/** The highest receive sequence handed out so far (the floor for waits created later). */
+export async function eventsSeqNow(sql: Sql): Promise<number> {
+  const [row] = await sql`select case when is_called then last_value else 0 end as seq from events_seq_seq`;
+  return Number(row.seq);
+}
+
+export interface WaitCreate {
+  runId: string;
+  stepId: string;
+  userId: string;
+  name: string;
+  kind: "event" | "invoke";
+  eventName?: string;
+  expression?: string;
+  match?: string;
+  triggerEvent?: Record<string, unknown> | null;
+  minSeq?: number;
+  childRunId?: string | null;
+  timeoutAtMs?: number | null;
+}
+
+/** Opens a wait and its timeout timer; a replay reporting the same wait again changes nothing. */
+export async function waitCreate(sql: Sql, w: WaitCreate): Promise<boolean> {
+  const timeoutAt = w.timeoutAtMs ? new Date(w.timeoutAtMs).toISOString() : null;
+  const [row] = await sql`
+    with w as (
+      insert into waits (run_id, step_id, user_id, name, kind, event_name, expression, match, trigger_event, min_seq, child_run_id, timeout_at)
+      values (${w.runId}, ${w.stepId}, ${w.userId}, ${w.name}, ${w.kind}, ${w.eventName ?? ""}, ${w.expression ?? ""}, ${w.match ?? ""},
+        ${w.triggerEvent ? JSON.stringify(w.triggerEvent) : null}::jsonb, ${w.minSeq ?? 0}, ${w.childRunId ?? null}::uuid, ${timeoutAt}::timestamptz)
+      on conflict do nothing
+      returning id, timeout_at
+    ), t as (
+      insert into timers (run_id, kind, step_id, due_at, data)
+      select ${w.runId}, ${w.kind === "event" ? "wait_timeout" : "invoke_timeout"}, ${w.stepId}, timeout_at, jsonb_build_object('waitId', id)
+      from w where timeout_at is not null
+      returning id
+    )
+    select (select count(*) from w)::int as created, (select count(*) from t) as timers`;
+  return row.created === 1;
+}
+
+export interface OpenWait {
+  id: number;
+  runId: string;
+  stepId: string;
+  userId: string;
+  name: string;
+  eventName: string;
+  expression: string;
+  match: string;
+  triggerEvent: Record<string, unknown> | null;
+  minSeq: number;
+}
+
+/** Open event waits for the given event names, oldest first. */
+export async function waitsForEvents(sql: Sql, names: string[]): Promise<OpenWait[]> {
+  if (names.length === 0) return [];
+  const rows = await sql`select * from waits where kind = 'event' and event_name = any(${names}::text[]) order by id`;
+  return rows.map((r) => ({
+    id: Number(r.id),
+    runId: r.run_id,
+    stepId: r.step_id,
+    userId: r.user_id,
+    name: r.name,
+    eventName: r.event_name,
+    expression: r.expression,
+    match: r.match,
+    triggerEvent: r.trigger_event,
+    minSeq: Number(r.min_seq),
+  }));
+}
+
+/** Consumes a wait; false when another process consumed it first. Drops its timeout timer. */
+export async function waitConsume(sql: Sql, waitId: number): Promise<boolean> {
+  const [row] = await sql`
+    with w as (delete from waits where id = ${waitId} returning id),
+    t as (delete from timers where kind in ('wait_timeout', 'invoke_timeout') and data->>'waitId' = ${String(waitId)} and exists (select 1 from w) returning id)
+    select (select count(*) from w)::int as consumed, (select count(*) from t) as timers`;
+  return row.consumed === 1;
+}

@@ -1,0 +1,36 @@
+import { NonRetriableError, Tenax } from "@tenax/sdk";
+
+export const tenax = new Tenax({ id: "scenarios" });
+
+export const generateReport = tenax.createFunction({ id: "generate-report" }, { event: "report/generate" }, async ({ event, step }) => {
+  const userId = (event.data as { userId: string }).userId;
+  return await step.run("build", () => ({ userId, pages: 3 }));
+});
+
+const failingChild = tenax.createFunction({ id: "failing-child", retries: 0 }, { event: "report/never" }, async () => {
+  throw new NonRetriableError("the child gave up");
+});
+
+const slowChild = tenax.createFunction({ id: "slow-child" }, { event: "report/never-slow" }, async ({ step }) => {
+  await step.sleep("long-nap", "30s");
+  return "late";
+});
+
+// The seed's example: invoke a function as a step and use its result.
+const parent = tenax.createFunction({ id: "report-parent" }, { event: "report/requested" }, async ({ event, step }) => {
+  const mode = (event.data as { mode: string }).mode;
+  if (mode === "ok") {
+    const result = await step.invoke("generate-report", { function: generateReport, data: { userId: "u-7" } });
+    return await step.run("process-report", () => ({ processed: result }));
+  }
+  try {
+    if (mode === "fail") await step.invoke("call-failing", { function: failingChild, data: {} });
+    if (mode === "timeout") await step.invoke("call-slow", { function: slowChild, data: {}, timeout: "1s" });
+    if (mode === "unknown") await step.invoke("call-unknown", { function: "no-such-function", data: {} });
+    return { caught: null };
+  } catch (err) {
+    return { caught: (err as Error).name, message: (err as Error).message };
+  }
+});
+
+export const functions = [generateReport, failingChild, slowChild, parent];

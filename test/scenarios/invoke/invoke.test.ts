@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RunStatus } from "@tenax/proto";
+import { startStack, type Stack } from "../../setup/stack.js";
+
+const json = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack("invoke");
+  await stack.scenarioWorker(new URL("./functions.ts", import.meta.url).href);
+});
+afterAll(() => stack?.stop());
+
+async function parentRun(mode: string) {
+  const { ids } = await stack.ingest.sendEvents({ events: [{ name: "report/requested", data: { mode } }] });
+  return stack.runForEvent(ids[0]!);
+}
+
+describe("step.invoke", () => {
+  it("returns the child's result; the child is a run of its own", async () => {
+    const run = await parentRun("ok");
+    expect(run.status).toBe(RunStatus.COMPLETED);
+    expect(json(run.output)).toEqual({ processed: { userId: "u-7", pages: 3 } });
+    const children = (await stack.runs.listRuns({ functionId: "generate-report" })).runs;
+    expect(children.length).toBeGreaterThanOrEqual(1);
+    expect(children[0]!.status).toBe(RunStatus.COMPLETED);
+  });
+
+  it("rejects with a StepError saying the child failed; the child keeps its own state", async () => {
+    const run = await parentRun("fail");
+    expect(json(run.output)).toMatchObject({ caught: "StepError" });
+    expect(json(run.output).message).toMatch(/failed: .*the child gave up/);
+    const [child] = (await stack.runs.listRuns({ functionId: "failing-child" })).runs;
+    expect(child!.status).toBe(RunStatus.FAILED);
+  });
+
+  it("rejects with a StepError on timeout while the child runs on", async () => {
+    const run = await parentRun("timeout");
+    expect(json(run.output)).toMatchObject({ caught: "StepError" });
+    expect(json(run.output).message).toMatch(/did not finish in time/);
+    const [child] = (await stack.runs.listRuns({ functionId: "slow-child" })).runs;
+    expect(child!.status).toBe(RunStatus.SLEEPING);
+  });
+
+  it("rejects with a StepError for an unknown function id", async () => {
+    const run = await parentRun("unknown");
+    expect(json(run.output)).toMatchObject({ caught: "StepError" });
+    expect(json(run.output).message).toMatch(/no function "no-such-function"/);
+  });
+});
