@@ -48,6 +48,9 @@ export async function handleResult(deps: ResultDeps, session: WorkerSession, res
         if (op.data.length > limits.stepOutputMaxBytes) {
           return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.OUTPUT_TOO_LARGE, "output_too_large", `function output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`));
         }
+        if (work.stateBytes + op.data.length > limits.runStateMaxBytes) {
+          return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.STATE_TOO_LARGE, "state_too_large", `run state with the function output would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`));
+        }
         return finish(deps, session, work, "completed", utf8.decode(op.data) || "null", null);
       case OpCode.RUN_ERROR:
         if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return finish(deps, session, work, "failed", null, op.error ?? null);

@@ -35,4 +35,8 @@ const sameTick = tenax.createFunction({ id: "wait-same-tick" }, { event: "race/s
   return { got: go !== null };
 });
 
-export const functions = [byMatch, byIf, timesOut, sameTick];
+const badExpression = tenax.createFunction({ id: "wait-bad-if" }, { event: "shop/bad.wait" }, async ({ step }) => {
+  return await step.waitForEvent("wait-broken", { event: "shop/anything", if: "async.data.(", timeout: "5s" });
+});
+
+export const functions = [byMatch, byIf, timesOut, sameTick, badExpression];

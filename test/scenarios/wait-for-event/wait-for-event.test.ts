@@ -76,4 +76,11 @@ describe("step.waitForEvent", () => {
     const { steps } = await stack.runs.getRun({ runId });
     expect(steps.filter((s) => s.userId === "wait-for-payment")).toHaveLength(1);
   });
+
+  it("fails the run with an error quoting an expression that does not compile", async () => {
+    const runId = await startRun("shop/bad.wait", {});
+    const run = await stack.waitForRun(runId);
+    expect(run.status).toBe(RunStatus.FAILED);
+    expect(run.error!.message).toMatch(/\[invalid_expression\].*"async\.data\.\("/);
+  });
 });
