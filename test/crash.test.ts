@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunStatus } from "@tenax/proto";
 import { createEffectsLog } from "./setup/effects.js";
-import { startStack, type Stack } from "./setup/stack.js";
+import { shortLease, startStack, type Stack } from "./setup/stack.js";
 
 const effects = createEffectsLog();
 const decode = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack("crash");
+  stack = await startStack("crash", shortLease);
 });
 afterAll(() => stack?.stop());
 

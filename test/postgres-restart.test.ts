@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunStatus } from "@tenax/proto";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@tenax/state";
 import { createEffectsLog } from "./setup/effects.js";
-import { startStack, type Stack } from "./setup/stack.js";
+import { shortLease, startStack, type Stack } from "./setup/stack.js";
 
 // This file restarts Postgres, so it runs its own server rather than the shared one.
 const dataDir = `${process.cwd()}/.test-data/pg-restart-${process.pid}`;
@@ -15,7 +15,7 @@ let stack: Stack;
 beforeAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
   pg = await startEmbeddedPostgres({ dataDir, port, fast: true });
-  stack = await startStack("pg_restart", {}, pg.url);
+  stack = await startStack("pg_restart", shortLease, pg.url);
 });
 afterAll(async () => {
   await stack?.stop();

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, OpCode, RunStatus, type ExecuteRequest } from "@tenax/proto";
 import { createRawWorker } from "./setup/raw-worker.js";
-import { startStack, type Stack } from "./setup/stack.js";
+import { shortLease, startStack, type Stack } from "./setup/stack.js";
 
 // The executor's side of the worker protocol, driven by hand-written workers (lease 3 s in tests).
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack("protocol");
+  stack = await startStack("protocol", shortLease);
 });
 afterAll(() => stack?.stop());
 

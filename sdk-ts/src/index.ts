@@ -11,12 +11,16 @@ export type {
   ConcurrencyOption,
   CronTriggerOptions,
   EventTriggerOptions,
+  FailureContext,
+  FailureHandler,
   FunctionOptions,
   Handler,
   HandlerContext,
   TriggerOptions,
 } from "./function/types.js";
 export type { EventPayload, JsonObject, JsonValue, TenaxEvent } from "./event/types.js";
+export { FUNCTION_FAILED_EVENT, FUNCTION_FINISHED_EVENT } from "./event/system-events.js";
+export type { EventJson, FunctionFailedEventData, FunctionFinishedEventData } from "./event/system-events.js";
 export type { StepTools } from "./steps/step-tools.js";
 export type { RunTool } from "./steps/run.js";
 export type { SleepTool } from "./steps/sleep.js";
@@ -33,6 +37,8 @@ export { StepError } from "./errors/step-error.js";
 export { isNonRetriableError, isRetryAfterError, isStepError } from "./errors/guards.js";
 export { serializeError, deserializeError } from "./errors/serialize.js";
 export type { SerializedError, ErrorInfoLike } from "./errors/serialize.js";
+export { fromErrorInfoJson } from "./errors/error-info-json.js";
+export type { ErrorInfoJson } from "./errors/error-info-json.js";
 
 export { parseDuration } from "./time/duration.js";
 export type { Duration, DurationUnit } from "./time/duration.js";

@@ -10,12 +10,17 @@ export type ServiceName = "ingest" | "scheduler" | "executor";
 
 /** Fast settings for tests: time-based behaviour shortened through settings, never defaults. */
 export const testSettings: Record<string, string> = {
-  TENAX_LEASE_MS: "3000",
-  TENAX_HEARTBEAT_MS: "500",
+  // Long enough that a loaded CI machine never expires a healthy request's lease (which would
+  // legitimately re-run a step); tests of lease expiry pass shortLease.
+  TENAX_LEASE_MS: "10000",
+  TENAX_HEARTBEAT_MS: "1000",
   TENAX_POLL_MS: "250",
   TENAX_RETRY_BACKOFF_SCALE: "0.001",
   TENAX_DRAIN_MS: "2000",
 };
+
+/** For tests that wait for a lease to expire. */
+export const shortLease = { TENAX_LEASE_MS: "3000" };
 
 export interface Stack {
   databaseUrl: string;

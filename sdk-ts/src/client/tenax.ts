@@ -28,10 +28,12 @@ export class Tenax {
 
   /**
    * Defines a function. Throws a TenaxError `invalid_config` for obviously
-   * wrong options; the executor validates the rest at registration.
+   * wrong options; the executor validates the rest at registration. With
+   * `onFailure`, the function gets a companion "<id>-failure" function
+   * (see FunctionOptions.onFailure).
    */
   createFunction<TData = Record<string, any>, TResult = unknown>(
-    options: FunctionOptions,
+    options: FunctionOptions<TData>,
     trigger: TriggerOptions | TriggerOptions[],
     handler: Handler<TData, TResult>,
   ): TenaxFunction<TData, TResult> {
@@ -43,7 +45,7 @@ export class Tenax {
     return this.#send(events);
   }
 
-  /** Connects a worker serving `functions`; resolves once registered. */
+  /** Connects a worker serving `functions` (and their onFailure functions); resolves once registered. */
   connect(options: ConnectOptions): Promise<Worker> {
     const { appId, appVersion, executorUrl, signingKey, logger } = this.#config;
     return createWorker({ appId, appVersion, executorUrl, signingKey, logger }, options);

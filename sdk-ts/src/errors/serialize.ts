@@ -1,4 +1,5 @@
 import { ErrorCode } from "@tenax/proto";
+import { TenaxError } from "./tenax-error.js";
 
 /**
  * An error as it crosses the wire: the shape of the proto `ErrorInfo`
@@ -42,7 +43,7 @@ function serializeAt(value: unknown, depth: number): SerializedError {
   const source = value as Error & { code?: unknown };
   const cause = source.cause;
   return {
-    code: errorCodeFor(source.code),
+    code: isSdkError(source) ? errorCodeFor(source.code) : ErrorCode.USER,
     name: typeof source.name === "string" && source.name ? source.name : "Error",
     message: typeof source.message === "string" ? source.message : String(source.message),
     stack: typeof source.stack === "string" ? source.stack : "",
@@ -84,8 +85,17 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
+// Names of the SDK's error classes; also recognised after a round trip or from another SDK copy.
+const SDK_ERROR_NAMES = new Set(["TenaxError", "NonRetriableError", "RetryAfterError", "StepError"]);
+
+// Only the SDK's own codes are classified: a user error that happens to have
+// `code: "internal"` or `"timeout"` is still a USER error.
+function isSdkError(error: Error): boolean {
+  return error instanceof TenaxError || SDK_ERROR_NAMES.has(error.name);
+}
+
 // A TenaxError code like "step_failed" maps onto ERROR_CODE_STEP_FAILED when
-// the contract has it; everything else thrown by user code is USER.
+// the contract has it; every other code is USER.
 function errorCodeFor(code: unknown): ErrorCode {
   if (typeof code === "string" && /^[a-z_]+$/.test(code)) {
     const mapped = (ErrorCode as unknown as Record<string, unknown>)[code.toUpperCase()];

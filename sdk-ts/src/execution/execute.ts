@@ -1,8 +1,10 @@
 import type { TenaxEvent } from "../event/types.js";
 import type { Handler } from "../function/types.js";
-import { childLogger, type Logger } from "../logger/logger.js";
+import type { Logger } from "../logger/logger.js";
+import { createRunLogger } from "../logger/run-logger.js";
 import { createStepTools } from "../steps/step-tools.js";
 import { createExecutionState, type FoundStep } from "./execution-state.js";
+import { createLogScope, type LogScope } from "./log-scope.js";
 import { createMemo, type MemoEntryInput } from "./memo.js";
 import { executorStepOp, plannedOp, type ReportedOp } from "./ops.js";
 import { runOutcomeOp, type HandlerOutcome } from "./run-outcome.js";
@@ -27,7 +29,10 @@ export interface ExecutionInput {
   targetStepId?: string;
   /** Report new steps as STEP_PLANNED instead of running one inline. */
   disableImmediateExecution?: boolean;
-  /** The handler's logger (ctx.logger, with run fields added). */
+  /**
+   * The app's logger. The handler's `ctx.logger` wraps it: run fields added,
+   * lines muted while replaying (see LogScope).
+   */
   logger: Logger;
   /** Clock for absolute op times (sleep, timeouts). Default Date.now. */
   now?: () => number;
@@ -53,13 +58,14 @@ export interface ExecutionReport {
  */
 export async function executeFunction(fn: ExecutableFunction, input: ExecutionInput): Promise<ExecutionReport> {
   const state = createExecutionState(createMemo(input.memo), { now: input.now, appId: input.appId });
+  const logScope = createLogScope({ runId: input.runId, functionId: input.functionId, attempt: input.attempt, replaying: state.replaying });
   const ctx = {
     event: input.event,
     events: input.events,
     step: createStepTools(state),
     runId: input.runId,
     attempt: input.attempt,
-    logger: childLogger(input.logger, { runId: input.runId, functionId: input.functionId, attempt: input.attempt }),
+    logger: createRunLogger(input.logger, logScope.current),
   };
 
   let outcome: HandlerOutcome | undefined;
@@ -94,7 +100,7 @@ export async function executeFunction(fn: ExecutableFunction, input: ExecutionIn
 
   if (input.targetStepId) {
     const target = found.find((s) => s.hashedId === input.targetStepId);
-    if (target) return { ops: [await runOrReport(target)], warnings };
+    if (target) return { ops: [await runOrReport(target, logScope)], warnings };
     // The requested step is memoized already or no longer reached (code
     // changed): report what the handler does reach and let the executor decide.
     warnings.push({
@@ -103,13 +109,19 @@ export async function executeFunction(fn: ExecutableFunction, input: ExecutionIn
     });
     return { ops: found.map(reportFound), warnings };
   }
-  if (found.length === 1 && !input.disableImmediateExecution) return { ops: [await runOrReport(found[0])], warnings };
+  if (found.length === 1 && !input.disableImmediateExecution) return { ops: [await runOrReport(found[0], logScope)], warnings };
   return { ops: found.map(reportFound), warnings };
 }
 
-/** A step.run body runs inline; any other step is reported as its op. */
-function runOrReport(step: FoundStep): Promise<ReportedOp> | ReportedOp {
-  return step.kind === "inline" ? runStep(step) : executorStepOp(step, step.op);
+/** A step.run body runs inline (its log lines carry the step id); any other step is reported as its op. */
+async function runOrReport(step: FoundStep, logScope: LogScope): Promise<ReportedOp> {
+  if (step.kind !== "inline") return executorStepOp(step, step.op);
+  logScope.enterStep(step.userId);
+  try {
+    return await runStep(step);
+  } finally {
+    logScope.exitStep();
+  }
 }
 
 /** STEP_PLANNED for step.run (it runs in its own request), the step's own op otherwise. */

@@ -26,6 +26,12 @@ export interface ExecutionState extends StepHost {
   replayBusy(): boolean;
   /** Resolves once no memo hit is settling. */
   replayIdle(): Promise<void>;
+  /**
+   * True while the handler is still replaying: not every memo entry has been
+   * handed back (settled) to it yet, and it has not requested a step missing
+   * from the memo. Once false, stays false.
+   */
+  replaying(): boolean;
   /** Hashed ids of memo entries no step call asked for, in memo order. */
   unrequestedMemo(): string[];
   /** Called once the ops are decided: later step calls are rejected, queued memo hits never settle. */
@@ -49,6 +55,7 @@ export function createExecutionState(memo: Memo, options: ExecutionStateOptions 
   const clock = options.now ?? Date.now;
   const found: FoundStep[] = [];
   const requested = new Set<string>();
+  const settled = new Set<string>();
   let wake: (() => void) | undefined;
   let discovery: Promise<void> | undefined;
   let closed = false;
@@ -65,6 +72,7 @@ export function createExecutionState(memo: Memo, options: ExecutionStateOptions 
     },
     replayBusy: () => order.busy(),
     replayIdle: () => order.idle(),
+    replaying: () => found.length === 0 && settled.size < memo.size,
     unrequestedMemo: () => [...memo.keys()].filter((id) => !requested.has(id)),
     close() {
       closed = true;
@@ -84,7 +92,13 @@ export function createExecutionState(memo: Memo, options: ExecutionStateOptions 
       const hit = memo.get(hashedId);
       if (hit) {
         requested.add(hashedId);
-        return fromMemo(hit.entry, userId, request.decode, (settle) => order.enqueue(hit.index, settle));
+        return fromMemo(hit.entry, userId, request.decode, (settle) =>
+          order.enqueue(hit.index, () => {
+            // Counted before the handler resumes, so code after the last replayed step logs.
+            settled.add(hashedId);
+            settle();
+          }),
+        );
       }
       const identity: StepIdentity = { hashedId, userId, name: request.id, type: request.type };
       found.push(request.kind === "inline" ? { ...identity, kind: "inline", run: request.run } : { ...identity, kind: "op", op: request.op });

@@ -1,5 +1,7 @@
 import type { FunctionConfig } from "@tenax/proto";
 import { TenaxError } from "../errors/tenax-error.js";
+import type { FunctionFailedEventData } from "../event/system-events.js";
+import { createFailureFunction } from "./failure-function.js";
 import { toFunctionConfig } from "./function-config.js";
 import type { FunctionOptions, Handler, TriggerOptions } from "./types.js";
 
@@ -11,11 +13,13 @@ export interface TenaxFunction<TData = Record<string, any>, TResult = unknown> {
   /** The config registered with the executor. */
   readonly config: FunctionConfig;
   readonly handler: Handler<TData, TResult>;
+  /** The "<id>-failure" function running `onFailure`, if set; connect() registers it too. */
+  readonly failureFunction?: TenaxFunction<Partial<FunctionFailedEventData>, unknown>;
 }
 
 /** Validates options and pairs the resulting config with its handler (and the app it belongs to). */
 export function createFunction<TData = Record<string, any>, TResult = unknown>(
-  options: FunctionOptions,
+  options: FunctionOptions<TData>,
   trigger: TriggerOptions | TriggerOptions[],
   handler: Handler<TData, TResult>,
   appId?: string,
@@ -24,5 +28,12 @@ export function createFunction<TData = Record<string, any>, TResult = unknown>(
   if (typeof handler !== "function") {
     throw new TenaxError("invalid_config", `function "${options.id}": handler must be a function`);
   }
-  return appId === undefined ? { id: config.id, config, handler } : { id: config.id, appId, config, handler };
+  const failureFunction = createFailureFunction(options, appId);
+  return {
+    id: config.id,
+    ...(appId === undefined ? {} : { appId }),
+    config,
+    handler,
+    ...(failureFunction === undefined ? {} : { failureFunction }),
+  };
 }

@@ -21,7 +21,7 @@ const MAX_RETRIES = 20;
  * obviously wrong. The server validates again (expressions, cron, limits);
  * this only gives early feedback.
  */
-export function toFunctionConfig(options: FunctionOptions, trigger: TriggerOptions | TriggerOptions[]): FunctionConfig {
+export function toFunctionConfig(options: FunctionOptions<any>, trigger: TriggerOptions | TriggerOptions[]): FunctionConfig {
   if (typeof options?.id !== "string" || options.id.trim() === "") {
     throw new TenaxError("invalid_config", "createFunction(): `id` must be a non-empty string");
   }
@@ -42,6 +42,9 @@ export function toFunctionConfig(options: FunctionOptions, trigger: TriggerOptio
 
   if (options.retries !== undefined && (!Number.isInteger(options.retries) || options.retries < 0 || options.retries > MAX_RETRIES)) {
     throw fail("retries", `must be an integer 0..${MAX_RETRIES}, got ${String(options.retries)}`);
+  }
+  if (options.onFailure !== undefined && typeof options.onFailure !== "function") {
+    throw fail("onFailure", "must be a function");
   }
 
   const checkpointing = options.checkpointing;
@@ -65,6 +68,7 @@ export function toFunctionConfig(options: FunctionOptions, trigger: TriggerOptio
           maxRuntimeMs: ms("checkpointing.maxRuntime", checkpointOpts.maxRuntime),
         })
       : undefined,
+    hasOnFailure: options.onFailure !== undefined,
   });
 }
 

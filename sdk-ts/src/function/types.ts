@@ -40,7 +40,7 @@ export interface CheckpointingOptions {
   maxRuntime?: Duration;
 }
 
-export interface FunctionOptions {
+export interface FunctionOptions<TData = Record<string, any>> {
   /** Stable id within the app, e.g. "process-order". Never change it. */
   id: string;
   /** Display name. Default: the id. */
@@ -55,6 +55,12 @@ export interface FunctionOptions {
   cancelOn?: CancelOnOption | CancelOnOption[];
   timeouts?: { start?: Duration; run?: Duration };
   checkpointing?: boolean | CheckpointingOptions;
+  /**
+   * Runs when a run of this function fails (after its retries), as its own
+   * durable function "<id>-failure" with the original event and the error.
+   * Its retries are this function's. connect() registers it along.
+   */
+  onFailure?: FailureHandler<TData>;
 }
 
 /** What a handler receives. */
@@ -68,7 +74,27 @@ export interface HandlerContext<TData = Record<string, any>> {
   runId: string;
   /** 0-based attempt of the step (or run position) being executed. */
   attempt: number;
+  /** Logs once per run: lines outside steps are muted while the handler replays memoized steps. */
   logger: Logger;
 }
+
+/** What an onFailure handler receives. */
+export interface FailureContext<TData = Record<string, any>> {
+  /** The failed run's triggering event (the original event). */
+  event: TenaxEvent<TData>;
+  /** The failed run's error, deserialized: name, message, stack, cause, own properties. */
+  error: Error;
+  /** Durable step tools of the failure run. */
+  step: StepTools;
+  /** Id of the failure handler's own run. */
+  runId: string;
+  /** Id of the run that failed. */
+  failedRunId: string;
+  /** 0-based attempt of the step (or run position) being executed. */
+  attempt: number;
+  logger: Logger;
+}
+
+export type FailureHandler<TData = Record<string, any>> = (ctx: FailureContext<TData>) => unknown;
 
 export type Handler<TData = Record<string, any>, TResult = unknown> = (ctx: HandlerContext<TData>) => TResult | Promise<TResult>;

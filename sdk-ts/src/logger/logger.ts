@@ -1,7 +1,11 @@
 /** Structured fields attached to a log line. */
 export type LogFields = Record<string, unknown>;
 
-/** What the SDK logs through. Any object with these methods works (pino, console wrappers...). */
+/**
+ * What the SDK logs through. Any object with these methods works: the
+ * default JSON logger, winston, pino, `console`. Structured fields are added
+ * with `child(fields)` when the logger has it (see withFields).
+ */
 export interface Logger {
   debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;
@@ -41,11 +45,6 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
     error: log("error"),
     child: (fields) => createJsonLogger({ ...options, fields: { ...base, ...fields } }),
   };
-}
-
-/** `logger.child(fields)` when the logger supports it, else the logger itself. */
-export function childLogger(logger: Logger, fields: LogFields): Logger {
-  return typeof logger.child === "function" ? logger.child(fields) : logger;
 }
 
 // A log call must never throw because of an odd field value.

@@ -3,6 +3,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { ErrorCode, WorkerService, type Registered } from "@tenax/proto";
 import { TenaxError } from "../errors/tenax-error.js";
 import type { TenaxFunction } from "../function/create-function.js";
+import { withFailureFunctions } from "../function/failure-function.js";
 import type { Logger } from "../logger/logger.js";
 import { authHeaders, createTenaxTransport } from "../rpc/transport.js";
 import { SDK_NAME, SDK_VERSION } from "../version.js";
@@ -139,11 +140,14 @@ function indexFunctions(list: TenaxFunction<any, any>[]): Map<string, TenaxFunct
   if (!Array.isArray(list) || list.length === 0) {
     throw new TenaxError("invalid_config", "connect(): `functions` must list at least one function");
   }
-  const byId = new Map<string, TenaxFunction<any, any>>();
   for (const fn of list) {
     if (!fn?.config || typeof fn.handler !== "function") {
       throw new TenaxError("invalid_config", "connect(): every entry of `functions` must come from createFunction()");
     }
+  }
+  const byId = new Map<string, TenaxFunction<any, any>>();
+  // A function with onFailure brings its "<id>-failure" function along.
+  for (const fn of withFailureFunctions(list)) {
     if (byId.has(fn.id)) throw new TenaxError("invalid_config", `connect(): function id "${fn.id}" is listed twice`);
     byId.set(fn.id, fn);
   }

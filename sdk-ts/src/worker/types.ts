@@ -2,7 +2,7 @@ import type { TenaxFunction } from "../function/create-function.js";
 import type { BackoffOptions } from "./backoff.js";
 
 export interface ConnectOptions {
-  /** Functions this worker serves. */
+  /** Functions this worker serves; each one's onFailure function ("<id>-failure") is added. */
   functions: TenaxFunction<any, any>[];
   /** Requests run at once (the executor respects it too). Default 100. */
   maxConcurrency?: number;

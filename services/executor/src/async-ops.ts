@@ -13,6 +13,7 @@ import {
   timerSleep,
   transaction,
   waitCreate,
+  waitExists,
   waitNamesLock,
   type RunStatusName,
   type Sql,
@@ -26,7 +27,7 @@ const utf8 = new TextDecoder();
 export type AsyncOpsOutcome =
   | { kind: "fenced" }
   /** Steps resolved at once (memoized now, in this order): the run continues on its lease. */
-  | { kind: "continue"; stored: StepInsert[]; stepCount: number }
+  | { kind: "continue"; stored: StepInsert[]; stepCount: number; eventSeqFloor: number }
   /** Nothing resolved yet: the run was parked (its discovery item dropped). */
   | { kind: "parked" }
   /** An op is unusable as a whole (an expression that does not compile): fail the run. */
@@ -44,7 +45,7 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
       try {
         compileExpression(expr);
       } catch (err) {
-        return { kind: "fail_run", message: `step "${op.userId}": ${(err as Error).message}` };
+        return { kind: "fail_run", message: `step "${op.userId}": ${(err as Error).message.replace(/^\[invalid_expression\] /, "")}` };
       }
     }
   }
@@ -94,6 +95,10 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
         }
         case "invoke": {
           const v = op.opts.value;
+          if (await waitExists(tx, work.runId, op.stepId)) {
+            pending.add("waiting"); // already invoked: a replay reports it again
+            break;
+          }
           const appId = v.appId || work.appId;
           const fn = await functionCurrent(tx, { appId, functionId: v.functionId });
           if (!fn) {
@@ -134,7 +139,12 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
     if (resolved.length > 0) {
       const inserted = await stepsInsert(tx, work.runId, resolved, leaseMs);
       const storedIds = new Set(inserted.stored);
-      return { kind: "continue" as const, stored: resolved.filter((s) => storedIds.has(s.stepId)), stepCount: inserted.stepCount };
+      return {
+        kind: "continue" as const,
+        stored: resolved.filter((s) => storedIds.has(s.stepId)),
+        stepCount: inserted.stepCount,
+        eventSeqFloor: inserted.eventSeqFloor,
+      };
     }
     const status: RunStatusName = pending.has("waiting") ? "waiting" : pending.has("sleeping") ? "sleeping" : "running";
     await runPark(tx, { runId: work.runId, leaseId: work.leaseId, status });

@@ -74,6 +74,7 @@ export function createDispatcher(deps: {
       }
       const retries = typeof ctx.config.retries === "number" ? ctx.config.retries : limits.retriesDefault;
       const memo = ctx.steps.map(memoEntryFromStep);
+      const eventBytes = ctx.events.reduce((n, e) => n + JSON.stringify(e.data).length, 0);
       send(session, {
         requestId: "",
         leaseId: item.leaseId,
@@ -92,7 +93,8 @@ export function createDispatcher(deps: {
         events: ctx.events.map(storedEventFromRow),
         memo,
         // Run state counts event data, every step output and the function's output.
-        stateBytes: memo.reduce((n, m) => n + memoBytes(m), 0) + ctx.events.reduce((n, e) => n + JSON.stringify(e.data).length, 0),
+        stateBytes: memo.reduce((n, m) => n + memoBytes(m), 0) + eventBytes,
+        eventBytes,
         startedAtMs: Date.now(),
       });
     }

@@ -84,6 +84,7 @@ export async function handleResult(deps: ResultDeps, session: WorkerSession, res
       return { accepted: true };
     case "continue":
       for (const s of outcome.stored) appendMemo(work, s);
+      work.eventSeqFloor = outcome.eventSeqFloor; // events this request sent are not "later" for a wait
       await syncMemo(deps, work, outcome.stepCount);
       work.attempt = 0;
       work.targetStepId = "";
@@ -150,7 +151,7 @@ async function syncMemo(deps: ResultDeps, work: Inflight, stepCount: number): Pr
   if (stepCount === work.memo.length) return;
   const steps = await runSteps(deps.database.sql, work.runId);
   work.memo = steps.map(memoEntryFromStep);
-  work.stateBytes = work.memo.reduce((n, m) => n + memoBytes(m), 0);
+  work.stateBytes = work.eventBytes + work.memo.reduce((n, m) => n + memoBytes(m), 0);
 }
 
 function appendMemo(work: Inflight, s: StepInsert): void {

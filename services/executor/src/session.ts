@@ -29,8 +29,10 @@ export interface Inflight {
   triggerEvent: Record<string, unknown>;
   events: StoredEvent[];
   memo: MemoEntry[];
-  /** Bytes of memoized outputs, for the run-state limit. */
+  /** Bytes of event data and memoized outputs, for the run-state limit. */
   stateBytes: number;
+  /** Bytes of the triggering events' data (part of stateBytes). */
+  eventBytes: number;
   startedAtMs: number;
 }
 

@@ -12,6 +12,7 @@ import {
 import { HealthService, IngestService, RunService } from "@tenax/proto";
 import { createDatabase, migrateDatabase } from "@tenax/state";
 import type { IngestConfig } from "./config.js";
+import { startSystemEventDispatcher } from "./dispatch-system-events.js";
 import { cancelRun, getRun, listRuns } from "./run-api.js";
 import { sendEvents } from "./send-events.js";
 import { createWatchHub, watchRun } from "./watch-run.js";
@@ -29,6 +30,7 @@ export async function startIngest(config: IngestConfig): Promise<IngestHandle> {
   await migrateDatabase(config.databaseUrl, { waitMs: 60_000, onRetry: (err) => logger.warn("database unreachable; retrying", { err: String(err) }) });
   const database = createDatabase(config.databaseUrl);
   const hub = await createWatchHub(database);
+  const dispatcher = await startSystemEventDispatcher(database, logger);
   let draining = false;
   // Handlers map unexpected errors to a status with a stable code; the service keeps serving.
   const guard = <T>(p: Promise<T>): Promise<T> => p.catch((err) => Promise.reject(toConnectError(err)));
@@ -57,6 +59,7 @@ export async function startIngest(config: IngestConfig): Promise<IngestHandle> {
     logger,
     async stop() {
       draining = true;
+      await dispatcher.stop();
       await server.close();
       await hub.close();
       await database.close();

@@ -9,7 +9,7 @@ export { channels, listen } from "./notify.js";
 export type { Channel } from "./notify.js";
 export { terminalStatuses } from "./types.js";
 export type { EventInput, EventRow, FunctionKey, RunRow, RunStatusName, Sql, StepRow } from "./types.js";
-export { eventsAppend, eventsBySeq } from "./queries/events.js";
+export { eventsAppend, eventsBySeq, eventsDispatched, eventsPendingClaim } from "./queries/events.js";
 export type { EventsAppendResult } from "./queries/events.js";
 export { functionRegister, functionVersionGet, triggersForEvents } from "./queries/functions.js";
 export type { FunctionRegisterParams, TriggerMatchRow } from "./queries/functions.js";
@@ -21,7 +21,7 @@ export { leaseExtend, leaseRelease, leaseReleaseOwner } from "./queries/lease.js
 export { runFinish, runRetryLater, stepSave, stepSaveTargeted } from "./queries/results.js";
 export { runsResume } from "./queries/resume.js";
 export type { Resume, ResumeStep } from "./queries/resume.js";
-export { eventsAfter, eventsSeqNow, waitConsume, waitCreate, waitNamesLock, waitsForEvents } from "./queries/waits.js";
+export { eventsAfter, eventsSeqNow, waitConsume, waitCreate, waitExists, waitNamesLock, waitsForEvents } from "./queries/waits.js";
 export type { OpenWait, WaitCreate } from "./queries/waits.js";
 export { functionCurrent, leaseHold, queueTargets, runPark, stepsInsert, timerSleep } from "./queries/park.js";
 export type { StepInsert } from "./queries/park.js";

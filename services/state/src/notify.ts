@@ -12,6 +12,8 @@ export const channels = {
   runs: "tenax_runs",
   /** A timer was created. Payload: due time in ms. */
   timers: "tenax_timers",
+  /** System events were written and await trigger matching. Payload: empty. */
+  events: "tenax_events",
 } as const;
 
 export type Channel = (typeof channels)[keyof typeof channels];

@@ -1,4 +1,4 @@
-import { RunStatus, type Run, type StepRecord } from "@tenax/proto";
+import { ErrorCode, RunStatus, type ErrorInfo, type Run, type StepRecord } from "@tenax/proto";
 import { parseArgs } from "../args.js";
 import { runClient } from "../clients.js";
 import type { CliConfig } from "../config.js";
@@ -34,13 +34,26 @@ function describeRun(run: Run, steps: StepRecord[]) {
     createdAt: time(run.createdAtMs),
     endedAt: time(run.endedAtMs),
     output: json(run.output),
-    error: run.error ? { name: run.error.name, message: run.error.message, stack: run.error.stack } : undefined,
+    error: describeError(run.error),
     steps: steps.map((s) => ({
       id: s.userId,
       status: s.status === 1 ? "completed" : "failed",
       attempt: s.attempt,
       output: json(s.output),
-      error: s.error ? { name: s.error.name, message: s.error.message } : undefined,
+      error: describeError(s.error),
     })),
+  };
+}
+
+/** An error as stored: code, name, message, stack, its own properties and the cause chain. */
+function describeError(e: ErrorInfo | undefined): Record<string, unknown> | undefined {
+  if (!e) return undefined;
+  return {
+    code: (ErrorCode[e.code] ?? "USER").toLowerCase(),
+    name: e.name,
+    message: e.message,
+    stack: e.stack || undefined,
+    properties: e.propertiesJson.length ? json(e.propertiesJson) : undefined,
+    cause: describeError(e.cause),
   };
 }

@@ -62,3 +62,17 @@ export async function eventsBySeq(sql: Sql, seqs: number[]): Promise<EventRow[]>
   const rows = await sql`select * from events where seq = any(${seqs}::bigint[]) order by seq`;
   return rows.map(toEventRow);
 }
+
+/**
+ * Claims pending system events for trigger matching (oldest first); the caller matches them
+ * and calls eventsDispatched in the same transaction. SKIP LOCKED: several ingests share the work.
+ */
+export async function eventsPendingClaim(sql: Sql, limit: number): Promise<EventRow[]> {
+  const rows = await sql`select * from events where pending order by seq limit ${limit} for update skip locked`;
+  return rows.map(toEventRow);
+}
+
+export async function eventsDispatched(sql: Sql, seqs: number[]): Promise<void> {
+  if (seqs.length === 0) return;
+  await sql`update events set pending = false where seq = any(${seqs}::bigint[])`;
+}

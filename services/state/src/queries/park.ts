@@ -49,8 +49,13 @@ export interface StepInsert {
 }
 
 /** Memoizes steps resolved while handling a result (under a held lease); returns those stored now. */
-export async function stepsInsert(sql: Sql, runId: string, steps: StepInsert[], leaseMs: number): Promise<{ stored: string[]; stepCount: number }> {
-  if (steps.length === 0) return { stored: [], stepCount: 0 };
+export async function stepsInsert(
+  sql: Sql,
+  runId: string,
+  steps: StepInsert[],
+  leaseMs: number,
+): Promise<{ stored: string[]; stepCount: number; eventSeqFloor: number }> {
+  if (steps.length === 0) return { stored: [], stepCount: 0, eventSeqFloor: 0 };
   const payload = steps.map((s, n) => ({ n, ...s }));
   const rows = await sql`
     with x as (
@@ -67,8 +72,9 @@ export async function stepsInsert(sql: Sql, runId: string, steps: StepInsert[], 
       update queue set lease_expires_at = now() + ${leaseMs} * interval '1 millisecond' where run_id = ${runId} and target_step_id = '' returning id
     )
     select (select array_agg(step_id) from s) as stored, (select step_count from r) as step_count,
+      (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
       (select count(*) from q) as touched, pg_notify(${channels.runs}, ${runId})`;
-  return { stored: (rows[0]?.stored as string[] | null) ?? [], stepCount: Number(rows[0]?.step_count ?? 0) };
+  return { stored: (rows[0]?.stored as string[] | null) ?? [], stepCount: Number(rows[0]?.step_count ?? 0), eventSeqFloor: Number(rows[0]?.event_seq ?? 0) };
 }
 
 /**

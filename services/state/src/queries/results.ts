@@ -88,7 +88,22 @@ export async function runFinish(sql: Sql, p: RunFinishParams): Promise<boolean> 
         error = ${p.error === null ? null : JSON.stringify(p.error)}::jsonb,
         ended_at = now(), updated_at = now()
       where id in (select run_id from q) and status not in ('completed', 'failed', 'cancelled')
-      returning id
+      returning id, app_id, function_id, event_seqs
+    ), sys as (
+      -- tenax/function.finished (and .failed) in the same commit; ingest matches them later.
+      -- Runs triggered by these lifecycle events emit none, so handlers cannot loop.
+      insert into events (id, name, data, ts, pending)
+      select gen_random_uuid()::text, n.name,
+        jsonb_build_object('function_id', r.function_id, 'app_id', r.app_id, 'run_id', r.id,
+          'event', jsonb_build_object('id', e.id, 'name', e.name, 'data', e.data, 'user', coalesce(e."user", '{}'::jsonb), 'ts', e.ts, 'v', e.v))
+        || case when ${p.status} = 'completed' then jsonb_build_object('result', ${p.output}::jsonb)
+                else jsonb_build_object('error', ${p.error === null ? null : JSON.stringify(p.error)}::jsonb) end,
+        (extract(epoch from now()) * 1000)::bigint, true
+      from r join events e on e.seq = r.event_seqs[1]
+      cross join (values ('tenax/function.finished'), ('tenax/function.failed')) n(name)
+      where (n.name = 'tenax/function.finished' or ${p.status} = 'failed')
+        and e.name not in ('tenax/function.finished', 'tenax/function.failed', 'tenax/function.cancelled')
+      returning seq
     ), own_timers as (
       -- Whatever the run still had pending (a losing Promise.race branch) ends with it.
       delete from timers where run_id = ${p.runId} and exists (select 1 from r) returning 1
@@ -118,7 +133,8 @@ export async function runFinish(sql: Sql, p: RunFinishParams): Promise<boolean> 
     )
     select (select count(*) from r)::int as n, (select count(*) from wt) + (select count(*) from pu) as touched,
       case when exists (select 1 from r) then pg_notify(${channels.runs}, ${p.runId}) end as notified,
-      (select count(*) from (select pg_notify(${channels.queue}, k), pg_notify(${channels.runs}, run_id::text) from pq) z) as parent_notified`;
+      (select count(*) from (select pg_notify(${channels.queue}, k), pg_notify(${channels.runs}, run_id::text) from pq) z) as parent_notified,
+      case when exists (select 1 from sys) then pg_notify(${channels.events}, '') end as events_notified`;
   return row.n === 1;
 }
 

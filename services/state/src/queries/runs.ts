@@ -102,6 +102,20 @@ export async function runCancel(sql: Sql, runId: string): Promise<RunRow | null>
       select r.*, (select count(*) from q) + (select count(*) from t) + (select count(*) from w) as dropped,
         pg_notify(${channels.runs}, r.id::text) from r`;
     if (!row) return runGet(tx, runId);
+    await tx`
+      with sys as (
+        insert into events (id, name, data, ts, pending)
+        select gen_random_uuid()::text, n.name,
+          jsonb_build_object('function_id', r.function_id, 'app_id', r.app_id, 'run_id', r.id,
+            'event', jsonb_build_object('id', e.id, 'name', e.name, 'data', e.data, 'user', coalesce(e."user", '{}'::jsonb), 'ts', e.ts, 'v', e.v))
+            || case when n.name = 'tenax/function.finished' then jsonb_build_object('error', jsonb_build_object('code', 'ERROR_CODE_CANCELLED', 'name', 'CancelledError', 'message', '[cancelled] the run was cancelled')) else '{}'::jsonb end,
+          (extract(epoch from now()) * 1000)::bigint, true
+        from runs r join events e on e.seq = r.event_seqs[1]
+        cross join (values ('tenax/function.cancelled'), ('tenax/function.finished')) n(name)
+        where r.id = ${runId} and e.name not in ('tenax/function.finished', 'tenax/function.failed', 'tenax/function.cancelled')
+        returning seq
+      )
+      select count(*), pg_notify(${channels.events}, '') from sys`;
     const parents = await tx`delete from waits where kind = 'invoke' and child_run_id = ${runId} returning *`;
     await runsResume(
       tx,

@@ -99,3 +99,9 @@ export async function waitConsume(sql: Sql, waitId: number): Promise<boolean> {
     select (select count(*) from w)::int as consumed, (select count(*) from t) as timers`;
   return row.consumed === 1;
 }
+
+/** Whether a step of a run is already waiting (a replay re-reporting a pending wait or invoke). */
+export async function waitExists(sql: Sql, runId: string, stepId: string): Promise<boolean> {
+  const rows = await sql`select 1 from waits where run_id = ${runId} and step_id = ${stepId}`;
+  return rows.length > 0;
+}

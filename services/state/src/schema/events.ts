@@ -1,4 +1,5 @@
-import { bigint, bigserial, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, boolean, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 /** Every accepted event. `seq` is ingest's receive sequence (ordering); `id` the public id. */
 export const events = pgTable(
@@ -12,8 +13,14 @@ export const events = pgTable(
     ts: bigint("ts", { mode: "number" }).notNull(),
     v: text("v").notNull().default(""),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+    /** System events written by a state change, not yet matched against triggers and waits. */
+    pending: boolean("pending").notNull().default(false),
   },
-  (t) => [index("events_name_seq_idx").on(t.name, t.seq), index("events_id_idx").on(t.id)],
+  (t) => [
+    index("events_name_seq_idx").on(t.name, t.seq),
+    index("events_id_idx").on(t.id),
+    index("events_pending_idx").on(t.seq).where(sql`pending`),
+  ],
 );
 
 /** Producer-chosen event ids seen recently: the 24 h dedupe window. */
