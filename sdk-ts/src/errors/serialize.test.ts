@@ -5,6 +5,7 @@ import { NonRetriableError } from "./non-retriable-error.js";
 import { RetryAfterError } from "./retry-after-error.js";
 import { deserializeError, serializeError } from "./serialize.js";
 import { StepError } from "./step-error.js";
+import { TenaxError } from "./tenax-error.js";
 
 describe("serializeError / deserializeError", () => {
   it("keeps name, message, stack, cause chain and own properties", () => {
@@ -31,6 +32,21 @@ describe("serializeError / deserializeError", () => {
   it("maps SDK error codes onto the contract's codes", () => {
     expect(serializeError(new StepError("x", { stepId: "a" })).code).toBe(ErrorCode.STEP_FAILED);
     expect(serializeError(new NonRetriableError("x")).code).toBe(ErrorCode.USER);
+    expect(serializeError(new TenaxError("internal", "x")).code).toBe(ErrorCode.INTERNAL);
+  });
+
+  it("classifies user errors as USER whatever their own code", () => {
+    const err = Object.assign(new Error("db"), { code: "internal" });
+    expect(serializeError(err)).toMatchObject({ code: ErrorCode.USER, message: "db" });
+    expect(JSON.parse(new TextDecoder().decode(serializeError(err).propertiesJson))).toEqual({ code: "internal" });
+  });
+
+  it("keeps the cause and own properties of the SDK errors", () => {
+    const info = serializeError(new NonRetriableError("stop", { cause: "root cause" }));
+    expect(info).toMatchObject({ name: "NonRetriableError", message: "stop", cause: { code: ErrorCode.NON_ERROR_THROWN, message: "root cause" } });
+    expect(JSON.parse(new TextDecoder().decode(info.propertiesJson))).toEqual({ code: "non_retriable" });
+    const step = deserializeError(serializeError(new StepError("gave up", { stepId: "charge", cause: new Error("503") })));
+    expect(step).toMatchObject({ name: "StepError", message: "gave up", stepId: "charge", cause: { message: "503" } });
   });
 
   it("survives cause cycles", () => {
@@ -63,6 +79,8 @@ describe("RetryAfterError", () => {
     const date = new Date(now + 1234);
     expect(new RetryAfterError("x", date).retryAt.getTime()).toBe(date.getTime());
     expect(new RetryAfterError("x", 1).code).toBe("retry_after");
+    const cause = new Error("429");
+    expect(new RetryAfterError("x", "30s", { cause }).cause).toBe(cause);
   });
 
   it("rejects an unreadable retryAfter", () => {

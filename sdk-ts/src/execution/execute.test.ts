@@ -180,6 +180,40 @@ describe("executeFunction: step errors", () => {
     expect(at).toBeLessThanOrEqual(Date.now() + 30_000);
   });
 
+  it("sets an absolute retry_after_ms for a RetryAfterError given in ms or as a Date", async () => {
+    const before = Date.now();
+    const [inMs] = await run(async ({ step }) =>
+      step.run("a", () => {
+        throw new RetryAfterError("busy", 5000, { cause: new Error("429") });
+      }),
+    );
+    expect(Number(inMs.retryAfterMs)).toBeGreaterThanOrEqual(before + 5000);
+    expect(Number(inMs.retryAfterMs)).toBeLessThanOrEqual(Date.now() + 5000);
+    expect(inMs.error).toMatchObject({ name: "RetryAfterError", cause: { message: "429" } });
+    const at = new Date(before + 90_000);
+    const [atDate] = await run(async ({ step }) =>
+      step.run("a", () => {
+        throw new RetryAfterError("busy", at);
+      }),
+    );
+    expect(atDate.retryAfterMs).toBe(BigInt(at.getTime()));
+  });
+
+  it("wraps a thrown string or object in a step, keeping its text", async () => {
+    const [str] = await run(async ({ step }) =>
+      step.run("a", () => {
+        throw "upstream said no";
+      }),
+    );
+    expect(str).toMatchObject({ code: OpCode.STEP_ERROR, error: { code: ErrorCode.NON_ERROR_THROWN, message: "upstream said no" } });
+    const [obj] = await run(async ({ step }) =>
+      step.run("a", async () => {
+        throw { status: 500 };
+      }),
+    );
+    expect(obj.error!.message).toContain('"status":500');
+  });
+
   it("rejects a memoized failure with a catchable StepError (fallback pattern)", async () => {
     const failure = serializeError(new Error("primary down"));
     let caught: any;

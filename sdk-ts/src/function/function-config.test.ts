@@ -30,9 +30,22 @@ describe("toFunctionConfig", () => {
     expect(toFunctionConfig({ id: "f" }, { event: "e" }).retries).toBeUndefined();
   });
 
+  it("accepts retries 0 and 20", () => {
+    expect(toFunctionConfig({ id: "f", retries: 0 }, { event: "e" }).retries).toBe(0);
+    expect(toFunctionConfig({ id: "f", retries: 20 }, { event: "e" }).retries).toBe(20);
+  });
+
+  it("sets has_on_failure when onFailure is given", () => {
+    expect(toFunctionConfig({ id: "f", onFailure: () => {} }, { event: "e" }).hasOnFailure).toBe(true);
+    expect(toFunctionConfig({ id: "f" }, { event: "e" }).hasOnFailure).toBe(false);
+  });
+
   it.each([
     [{ id: "f", retries: 21 }, { event: "e" }, /function "f": retries/],
     [{ id: "f", retries: 1.5 }, { event: "e" }, /retries/],
+    [{ id: "refund", retries: -1 }, { event: "e" }, /function "refund": retries must be an integer 0..20, got -1/],
+    [{ id: "f", retries: Number.NaN }, { event: "e" }, /retries/],
+    [{ id: "f", retries: "3" as never }, { event: "e" }, /retries/],
     [{ id: "f" }, [], /function "f": triggers/],
     [{ id: "f" }, Array.from({ length: 11 }, () => ({ event: "e" })), /at most 10/],
     [{ id: "f", timeouts: { run: "soon" as never } }, { event: "e" }, /timeouts.run/],

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { createJsonLogger, type LogFields } from "./logger.js";
+import { createJsonLogger, type LogFields, type Logger } from "./logger.js";
 import { createRunLogger } from "./run-logger.js";
 import { withFields } from "./with-fields.js";
 
@@ -58,5 +58,50 @@ describe("createRunLogger", () => {
     logger.info("two", { n: 2 });
     expect(child).toHaveBeenCalledTimes(1);
     expect(info.mock.calls).toEqual([["one", { runId: "r1" }], ["two", { runId: "r1", n: 2 }]]);
+  });
+});
+
+describe("Logger compatibility", () => {
+  // The call signatures of pino's and winston's loggers, reduced to what matters for assignability.
+  interface PinoLogFn {
+    <T extends object>(obj: T, msg?: string, ...args: any[]): void;
+    (obj: unknown, msg?: string, ...args: any[]): void;
+    (msg: string, ...args: any[]): void;
+  }
+  interface PinoLike {
+    debug: PinoLogFn;
+    info: PinoLogFn;
+    warn: PinoLogFn;
+    error: PinoLogFn;
+    child<L extends string = never>(bindings: Record<string, unknown>, options?: { level?: L }): PinoLike;
+  }
+  interface WinstonLeveled {
+    (message: string, ...meta: any[]): WinstonLike;
+    (message: any): WinstonLike;
+    (infoObject: object): WinstonLike;
+  }
+  interface WinstonLike {
+    debug: WinstonLeveled;
+    info: WinstonLeveled;
+    warn: WinstonLeveled;
+    error: WinstonLeveled;
+    child(options: object): WinstonLike;
+  }
+
+  it("accepts console, pino-like and winston-like loggers", () => {
+    const accept = (logger: Logger) => logger;
+    accept(console);
+    accept({} as PinoLike);
+    accept({} as WinstonLike);
+    const calls: unknown[][] = [];
+    const pino: PinoLike = {
+      debug() {},
+      info: (...args: unknown[]) => void calls.push(args),
+      warn() {},
+      error() {},
+      child: (bindings) => ({ ...pino, info: (...args: unknown[]) => void calls.push([bindings, ...args]) }),
+    };
+    withFields(pino, { runId: "r1" }).info("hello");
+    expect(calls).toEqual([[{ runId: "r1" }, "hello"]]);
   });
 });

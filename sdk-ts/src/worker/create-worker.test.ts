@@ -56,6 +56,41 @@ describe("worker", () => {
     expect(conn.headers.get("authorization")).toBe("Bearer sk-test");
   });
 
+  it("registers the onFailure function of a function along with it", async () => {
+    server = await startFakeServer();
+    const tenax = new Tenax({ id: "shop", executorUrl: server.url, logger: quiet() });
+    const fn = tenax.createFunction(
+      { id: "process-order", retries: 1, onFailure: ({ event, error, failedRunId }) => ({ orderId: event.data.orderId, message: error.message, failedRunId }) },
+      { event: "order/created" },
+      () => {
+        throw new Error("broke");
+      },
+    );
+    worker = await tenax.connect({ functions: [fn] });
+    const conn = await server.nextConnection();
+    const hello = await conn.take("hello");
+    expect(hello.functions.map((f) => [f.id, f.hasOnFailure, f.retries])).toEqual([
+      ["process-order", true, 1],
+      ["process-order-failure", false, 1],
+    ]);
+
+    const data = {
+      function_id: "process-order",
+      app_id: "shop",
+      run_id: "run-failed",
+      event: { id: "e1", name: "order/created", data: { orderId: "o1" }, user: {}, ts: 5, v: "" },
+      error: { code: "ERROR_CODE_USER", name: "Error", message: "broke" },
+    };
+    conn.send({
+      case: "execute",
+      value: execute({ functionId: "process-order-failure", runId: "run-2", event: { event: { id: "sys", name: "tenax/function.failed", data, ts: 6n } } }),
+    });
+    const result = await conn.take("result");
+    expect(result.ops[0]).toMatchObject({ code: OpCode.RUN_COMPLETE });
+    expect(JSON.parse(new TextDecoder().decode(result.ops[0].data))).toEqual({ orderId: "o1", message: "broke", failedRunId: "run-failed" });
+    conn.send({ case: "resultAck", value: { requestId: "req-1", accepted: true } });
+  });
+
   it("acks a request, runs it and sends the result", async () => {
     server = await startFakeServer();
     const { tenax, fn } = setup();

@@ -108,7 +108,7 @@ export async function runCancel(sql: Sql, runId: string): Promise<RunRow | null>
         select gen_random_uuid()::text, n.name,
           jsonb_build_object('function_id', r.function_id, 'app_id', r.app_id, 'run_id', r.id,
             'event', jsonb_build_object('id', e.id, 'name', e.name, 'data', e.data, 'user', coalesce(e."user", '{}'::jsonb), 'ts', e.ts, 'v', e.v))
-            || case when n.name = 'tenax/function.finished' then jsonb_build_object('error', jsonb_build_object('code', 'ERROR_CODE_CANCELLED', 'name', 'CancelledError', 'message', '[cancelled] the run was cancelled')) else '{}'::jsonb end,
+            || jsonb_build_object('error', jsonb_build_object('code', 'ERROR_CODE_CANCELLED', 'name', 'CancelledError', 'message', 'function cancelled')),
           (extract(epoch from now()) * 1000)::bigint, true
         from runs r join events e on e.seq = r.event_seqs[1]
         cross join (values ('tenax/function.cancelled'), ('tenax/function.finished')) n(name)

@@ -1,0 +1,29 @@
+import { create, toJson } from "@bufbuild/protobuf";
+import { ErrorCode, ErrorInfoSchema } from "@tenax/proto";
+import { describe, expect, it } from "vitest";
+import { fromErrorInfoJson } from "./error-info-json.js";
+import { deserializeError, serializeError } from "./serialize.js";
+
+describe("fromErrorInfoJson", () => {
+  it("reads what toJson(ErrorInfoSchema) writes, for deserializeError", () => {
+    const err = Object.assign(new Error("outer", { cause: new RangeError("inner") }), { status: 503 });
+    const json = toJson(ErrorInfoSchema, create(ErrorInfoSchema, serializeError(err)));
+    expect(json).toMatchObject({ code: "ERROR_CODE_USER", propertiesJson: expect.any(String) });
+    const info = fromErrorInfoJson(json)!;
+    expect(info).toMatchObject({ code: ErrorCode.USER, name: "Error", message: "outer", cause: { name: "RangeError", message: "inner" } });
+    const back = deserializeError(info) as Error & { status?: number };
+    expect(back).toMatchObject({ name: "Error", message: "outer", status: 503, stack: err.stack });
+    expect(back.cause).toMatchObject({ name: "RangeError", message: "inner" });
+  });
+
+  it("is tolerant: proto field names, numeric codes, wrong types dropped", () => {
+    const props = Buffer.from(JSON.stringify({ a: 1 })).toString("base64");
+    expect(fromErrorInfoJson({ code: 2, message: 5, properties_json: props, cause: "nope" })).toEqual({
+      code: ErrorCode.STEP_FAILED,
+      propertiesJson: new Uint8Array(Buffer.from(JSON.stringify({ a: 1 }))),
+    });
+    expect(fromErrorInfoJson({ code: "ERROR_CODE_BOGUS", name: "X" })).toEqual({ name: "X" });
+    expect(fromErrorInfoJson(null)).toBeUndefined();
+    expect(fromErrorInfoJson("boom")).toBeUndefined();
+  });
+});
