@@ -87,4 +87,33 @@ describe("worker protocol", () => {
     expect((await stack.runForEvent(ids[0]!)).status).toBe(RunStatus.COMPLETED);
     await other.close();
   });
+
+  it("rejects more than 10 triggers at registration", async () => {
+    const w = createRawWorker(stack.executorUrl);
+    const triggers = Array.from({ length: 11 }, (_, i) => ({ kind: { case: "event" as const, value: { event: `proto/t${i}`, expression: "" } } }));
+    await w.send(hello([fn("eleven", { triggers })]));
+    const reg = await w.next((m) => m.kind.case === "registered");
+    if (reg.kind.case !== "registered") throw new Error("unreachable");
+    expect(reg.kind.value.functions[0]!.error!.message).toMatch(/function "eleven": triggers: 11 triggers exceed the limit of 10/);
+    await w.close();
+  });
+
+  it("versions configs by app version: a changed config makes a new version; an older app cannot flip it back", async () => {
+    const register = async (appVersion: string, retries: number) => {
+      const w = createRawWorker(stack.executorUrl);
+      const h = hello([fn("versioned", { retries })]);
+      h.kind.value.appVersion = appVersion;
+      await w.send(h);
+      const reg = await w.next((m) => m.kind.case === "registered");
+      await w.close();
+      if (reg.kind.case !== "registered") throw new Error("unreachable");
+      return reg.kind.value.functions[0]!.version;
+    };
+    const v1 = await register("1.9", 1);
+    expect(await register("1.9", 1)).toBe(v1); // unchanged config: same version
+    const v2 = await register("1.10", 2);
+    expect(v2).toBe(v1 + 1);
+    expect(await register("1.9", 1)).toBe(v2); // the older app does not replace it
+    expect(await register("1.11", 3)).toBe(v2 + 1);
+  });
 });

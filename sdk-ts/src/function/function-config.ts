@@ -58,7 +58,11 @@ export function toFunctionConfig(options: FunctionOptions<any>, trigger: Trigger
     idempotency: options.idempotency ?? "",
     cancelOn: toList(options.cancelOn).map((c, i) => toCancelOn(c, `cancelOn[${i}]`, fail, ms)),
     timeouts: options.timeouts
-      ? create(TimeoutsSchema, { startMs: ms("timeouts.start", options.timeouts.start), runMs: ms("timeouts.run", options.timeouts.run) })
+      ? create(TimeoutsSchema, {
+          startMs: ms("timeouts.start", options.timeouts.start),
+          // `finish` is the name; `run` (the seed's spelling) is accepted as an alias.
+          runMs: ms(options.timeouts.finish !== undefined ? "timeouts.finish" : "timeouts.run", options.timeouts.finish ?? options.timeouts.run),
+        })
       : undefined,
     checkpointing: checkpointing
       ? create(CheckpointingSchema, {

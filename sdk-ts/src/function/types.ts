@@ -53,7 +53,8 @@ export interface FunctionOptions<TData = Record<string, any>> {
   idempotency?: string;
   /** Up to five cancellation rules. */
   cancelOn?: CancelOnOption | CancelOnOption[];
-  timeouts?: { start?: Duration; run?: Duration };
+  /** `start`: cancel if not started within this long of being triggered; `finish` (alias `run`): cancel if still going this long after it started. */
+  timeouts?: { start?: Duration; finish?: Duration; run?: Duration };
   checkpointing?: boolean | CheckpointingOptions;
   /**
    * Runs when a run of this function fails (after its retries), as its own

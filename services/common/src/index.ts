@@ -16,3 +16,5 @@ export type { CompiledExpression } from "./expressions.js";
 export { limits, reservedEventPrefix } from "./limits.js";
 export { toEventJson, waitMatches } from "./wait-match.js";
 export type { EventJson } from "./wait-match.js";
+export { latestCronTimeAtOrBefore, nextCronTime, parseCron } from "./cron.js";
+export type { ParsedCron } from "./cron.js";

@@ -1,5 +1,5 @@
 import { compileExpression, toEventJson, waitMatches } from "@tenax/common";
-import { storeEvents, validateEvents } from "@tenax/ingest";
+import { startRuns, storeEvents, validateEvents } from "@tenax/ingest";
 import { OpCode, type Op } from "@tenax/proto";
 import {
   eventsAfter,
@@ -8,7 +8,6 @@ import {
   leaseHold,
   queueTargets,
   runPark,
-  runsStart,
   stepsInsert,
   timerSleep,
   transaction,
@@ -26,6 +25,8 @@ const utf8 = new TextDecoder();
 
 export type AsyncOpsOutcome =
   | { kind: "fenced" }
+  /** The run was cancelled while this request ran: its item is dropped, nothing more happens. */
+  | { kind: "ended" }
   /** Steps resolved at once (memoized now, in this order): the run continues on its lease. */
   | { kind: "continue"; stored: StepInsert[]; stepCount: number; eventSeqFloor: number }
   /** Nothing resolved yet: the run was parked (its discovery item dropped). */
@@ -50,7 +51,8 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
     }
   }
   return transaction(sql, async (tx) => {
-    if (!(await leaseHold(tx, work))) return { kind: "fenced" as const };
+    const hold = await leaseHold(tx, work);
+    if (hold !== "held") return { kind: hold };
     const now = Date.now();
     const resolved: StepInsert[] = [];
     const pending = new Set<RunStatusName>();
@@ -117,7 +119,9 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
           const appended = await eventsAppend(tx, [{ id: eventId, producerId: true, name: "tenax/function.invoked", data, user: null, ts: now, v: "" }]);
           const event = appended.stored[0];
           if (event) {
-            const [childRunId] = await runsStart(tx, [{ appId, functionId: v.functionId, functionVersion: fn.version, eventIds: [event.id], eventSeqs: [event.seq] }]);
+            const [childRunId] = await startRuns(tx, [
+              { start: { appId, functionId: v.functionId, functionVersion: fn.version, eventIds: [event.id], eventSeqs: [event.seq] }, config: fn.config, event },
+            ]);
             await waitCreate(tx, { ...step, runId: work.runId, kind: "invoke", childRunId, timeoutAtMs: Number(v.timeoutAtMs) || null });
           }
           pending.add("waiting");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { limits, toEventJson, type Logger } from "@tenax/common";
-import { claimContext, leaseRelease, queueClaim, type Database, type FunctionKey } from "@tenax/state";
+import { claimContext, leaseRelease, queueClaim, queueClaimLimited, type Database, type FunctionKey } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import { memoBytes, memoEntryFromStep, storedEventFromRow } from "./memo.js";
 import { freeSlots, type Inflight, type WorkerSession } from "./session.js";
@@ -58,9 +58,21 @@ export function createDispatcher(deps: {
     const open = [...sessions.values()].filter((s) => freeSlots(s) > 0);
     if (open.length === 0) return false;
     const keys = new Map<string, FunctionKey>();
-    for (const s of open) for (const f of s.functionIds) keys.set(`${s.appId}/${f}`, { appId: s.appId, functionId: f });
+    const limited = new Map<string, FunctionKey & { limits: number[] }>();
+    for (const s of open) {
+      for (const f of s.functionIds) {
+        const limits = s.limits.get(f);
+        if (limits) limited.set(`${s.appId}/${f}`, { appId: s.appId, functionId: f, limits });
+        else keys.set(`${s.appId}/${f}`, { appId: s.appId, functionId: f });
+      }
+    }
     const limit = Math.min(100, open.reduce((n, s) => n + freeSlots(s), 0));
     const items = await queueClaim(database.sql, { owner: deps.executorId, leaseMs: config.leaseMs, functions: [...keys.values()], limit });
+    // Functions with concurrency limits are claimed one by one under their limits.
+    for (const f of limited.values()) {
+      if (items.length >= limit) break;
+      items.push(...(await queueClaimLimited(database.sql, { ...f, owner: deps.executorId, leaseMs: config.leaseMs, max: limit - items.length })));
+    }
     if (items.length === 0) return false;
     const contexts = await claimContext(database.sql, items.map((i) => i.runId));
     const unplaced: string[] = [];

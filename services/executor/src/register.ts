@@ -1,6 +1,7 @@
 import { toJson } from "@bufbuild/protobuf";
 import { ErrorCode, FunctionConfigSchema, type FunctionConfig, type FunctionRegistration, type Hello } from "@tenax/proto";
-import { functionRegister, type Database } from "@tenax/state";
+import { nextCronTime, parseCron } from "@tenax/common";
+import { functionRegister, type CronSchedule, type Database } from "@tenax/state";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { FunctionRegistrationSchema } from "@tenax/proto";
 import { validateFunctionConfig } from "./validate-config.js";
@@ -25,10 +26,24 @@ export async function registerFunctions(database: Database, hello: Hello): Promi
       functionId: fn.id,
       config: toJson(FunctionConfigSchema, fn) as Record<string, unknown>,
       eventTriggers: eventTriggers(fn),
+      cronSchedules: cronSchedules(fn, new Date()),
     });
     out.push({ functionId: fn.id, ok: true, version });
   }
   return out;
+}
+
+/**
+ * One schedule per cron trigger (position = trigger index), first tick after `now`. Used only
+ * when the registration creates a new version: re-registering an unchanged config keeps the
+ * schedule where it is, so a restarting worker neither skips nor repeats a tick.
+ */
+function cronSchedules(fn: FunctionConfig, now: Date): CronSchedule[] {
+  return fn.triggers.flatMap((t, position) => {
+    if (t.kind.case !== "cron") return [];
+    const cron = t.kind.value.cron;
+    return [{ position, cron, ...parseCron(cron), nextAtMs: nextCronTime(cron, now).getTime() }];
+  });
 }
 
 function eventTriggers(fn: FunctionConfig) {

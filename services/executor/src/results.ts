@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { errorInfoFromJson, errorInfoToJson, limits, type Logger } from "@tenax/common";
 import { ErrorCode, ErrorInfoSchema, MemoEntrySchema, OpCode, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
-import { leaseRelease, runFinish, runRetryLater, runSteps, stepSave, stepSaveTargeted, type Database, type StepInsert } from "@tenax/state";
+import { leaseRelease, queueDrop, runFinish, runRetryLater, runSteps, stepSave, stepSaveTargeted, type Database, type StepInsert } from "@tenax/state";
 import { applyAsyncOps } from "./async-ops.js";
 import { clampRetryAt, retryDelayMs } from "./backoff.js";
 import { memoBytes, memoEntryFromStep } from "./memo.js";
@@ -77,6 +77,9 @@ export async function handleResult(deps: ResultDeps, session: WorkerSession, res
   switch (outcome.kind) {
     case "fenced":
       return lost(deps, work);
+    case "ended":
+      deps.dispatcher.pump();
+      return { accepted: true };
     case "fail_run":
       return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.INVALID_EXPRESSION, "invalid_expression", outcome.message));
     case "parked":
@@ -131,6 +134,13 @@ async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight
   const saved = await stepSave(deps.database.sql, { ...params, leaseMs: deps.config.leaseMs });
   session.requests.delete(work.requestId);
   if (saved.kind === "fenced") return lost(deps, work);
+  if (saved.kind === "stored" && saved.runEnded) {
+    // Cancelled while the step ran: its result is stored, nothing is scheduled after it.
+    await queueDrop(deps.database.sql, work);
+    deps.logger.info("run ended while a step ran; step stored, nothing scheduled", { runId: work.runId, functionId: work.functionId, stepId: op.userId });
+    deps.dispatcher.pump();
+    return { accepted: true };
+  }
   if (saved.kind === "stored") {
     appendMemo(work, { stepId: op.stepId, userId: op.userId, name: params.name, status, output: params.output, error: params.error });
     work.leaseExpiresAtMs = saved.leaseExpiresAtMs;

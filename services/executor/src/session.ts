@@ -42,6 +42,8 @@ export interface WorkerSession {
   readonly appId: string;
   readonly appVersion: string;
   readonly functionIds: Set<string>;
+  /** Concurrency limits per function id, as the worker registered them. */
+  readonly limits: Map<string, number[]>;
   readonly maxConcurrency: number;
   /** In-flight work by request id. */
   readonly requests: Map<string, Inflight>;

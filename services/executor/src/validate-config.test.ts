@@ -4,11 +4,17 @@ import { describe, expect, it } from "vitest";
 import { validateFunctionConfig } from "./validate-config.js";
 
 const eventTrigger = (event: string, expression = "") => ({ kind: { case: "event" as const, value: { event, expression } } });
+const cronTrigger = (cron: string) => ({ kind: { case: "cron" as const, value: { cron } } });
 const config = (init: Record<string, unknown>) => create(FunctionConfigSchema, { id: "f", triggers: [eventTrigger("a")], ...init });
 
 describe("validateFunctionConfig", () => {
   it("accepts a valid config", () => {
     expect(validateFunctionConfig(config({ retries: 20, concurrency: [{ limit: 2, key: "event.data.k" }] }))).toBeNull();
+  });
+
+  it("accepts cron triggers: 5 fields, 6 with seconds, a time-zone prefix", () => {
+    const triggers = ["0 */6 * * *", "*/2 * * * * *", "TZ=Europe/Paris 0 12 * * 5", "CRON_TZ=America/New_York 30 9 * * 1-5"].map(cronTrigger);
+    expect(validateFunctionConfig(config({ triggers }))).toBeNull();
   });
 
   it.each([
@@ -22,6 +28,10 @@ describe("validateFunctionConfig", () => {
     [{ retries: -1 }, /retries: -1 is outside/],
     [{ concurrency: [{ limit: 0 }] }, /concurrency\[0\]\.limit: must be at least 1/],
     [{ idempotency: "event.data.(" }, /idempotency: \[invalid_expression\]/],
+    [{ triggers: [cronTrigger("   ")] }, /^function "f": triggers\[0\]\.cron: is required$/],
+    [{ triggers: [eventTrigger("a"), cronTrigger("61 * * * *")] }, /^function "f": triggers\[1\]\.cron: \[invalid_cron\] "61 \* \* \* \*": /],
+    [{ triggers: [cronTrigger("* * * *")] }, /^function "f": triggers\[0\]\.cron: \[invalid_cron\] "\* \* \* \*": expected 5 fields/],
+    [{ triggers: [cronTrigger("TZ=Nowhere/Town 0 9 * * *")] }, /triggers\[0\]\.cron: \[invalid_cron\] "TZ=Nowhere\/Town 0 9 \* \* \*": unknown time zone "Nowhere\/Town"$/],
   ])("rejects %o", (init, message) => {
     expect(validateFunctionConfig(config(init))).toMatch(message);
   });

@@ -1,4 +1,4 @@
-import { compileExpression, limits } from "@tenax/common";
+import { compileExpression, limits, parseCron } from "@tenax/common";
 import type { FunctionConfig } from "@tenax/proto";
 
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
@@ -25,6 +25,8 @@ export function validateFunctionConfig(fn: FunctionConfig): string | null {
       if (problem) return `${at}: triggers[${i}].if: ${problem}`;
     } else if (t.kind.case === "cron") {
       if (!t.kind.value.cron.trim()) return `${at}: triggers[${i}].cron: is required`;
+      const problem = cronProblem(t.kind.value.cron);
+      if (problem) return `${at}: triggers[${i}].cron: ${problem}`;
     } else {
       return `${at}: triggers[${i}]: must be an event or a cron trigger`;
     }
@@ -48,6 +50,15 @@ function expressionProblem(expr: string): string | null {
   if (!expr) return null;
   try {
     compileExpression(expr);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function cronProblem(cron: string): string | null {
+  try {
+    parseCron(cron);
     return null;
   } catch (err) {
     return (err as Error).message;

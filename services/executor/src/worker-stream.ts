@@ -43,6 +43,7 @@ export async function* workerStream(deps: StreamDeps, messages: AsyncIterable<Wo
     appId: hello.appId,
     appVersion: hello.appVersion,
     functionIds: new Set(registrations.filter((r) => r.ok).map((r) => r.functionId!)),
+    limits: new Map(hello.functions.filter((f) => f.concurrency.length > 0).map((f) => [f.id, f.concurrency.map((c) => c.limit)])),
     maxConcurrency: hello.maxConcurrency > 0 ? hello.maxConcurrency : 100,
     requests: new Map(),
     recentOutcomes: new Map(),

@@ -1,7 +1,9 @@
 import type { Logger } from "@tenax/common";
-import { channels, eventsDispatched, eventsPendingClaim, listen, transaction, triggersForEvents, runsStart, type Database } from "@tenax/state";
+import { channels, eventsDispatched, eventsPendingClaim, listen, transaction, triggersForEvents, type Database } from "@tenax/state";
 import { matchTriggers } from "./match-triggers.js";
+import { resolveCancels } from "./resolve-cancels.js";
 import { resolveWaits } from "./resolve-waits.js";
+import { startRuns } from "./start-runs.js";
 
 export interface SystemEventDispatcher {
   stop(): Promise<void>;
@@ -28,8 +30,9 @@ export async function startSystemEventDispatcher(database: Database, logger: Log
             const events = await eventsPendingClaim(tx, 200);
             if (events.length === 0) return 0;
             const triggers = await triggersForEvents(tx, [...new Set(events.map((e) => e.name))]);
-            await runsStart(tx, matchTriggers(events, triggers));
+            await startRuns(tx, matchTriggers(events, triggers), logger);
             await resolveWaits(tx, events);
+            await resolveCancels(tx, events);
             await eventsDispatched(tx, events.map((e) => e.seq));
             return events.length;
           });

@@ -4,3 +4,5 @@ export { startIngest } from "./ingest.js";
 export type { IngestHandle } from "./ingest.js";
 export { storeEvents } from "./pipeline.js";
 export { validateEvents } from "./validate-events.js";
+export { startRuns } from "./start-runs.js";
+export type { StartCandidate } from "./start-runs.js";

@@ -13,7 +13,7 @@ import { HealthService, IngestService, RunService } from "@tenax/proto";
 import { createDatabase, migrateDatabase } from "@tenax/state";
 import type { IngestConfig } from "./config.js";
 import { startSystemEventDispatcher } from "./dispatch-system-events.js";
-import { cancelRun, getRun, listRuns } from "./run-api.js";
+import { cancelRun, cancelRuns, getRun, listRuns } from "./run-api.js";
 import { sendEvents } from "./send-events.js";
 import { createWatchHub, watchRun } from "./watch-run.js";
 
@@ -39,11 +39,12 @@ export async function startIngest(config: IngestConfig): Promise<IngestHandle> {
     port: config.port,
     interceptors: [createAuthInterceptor(createKeyRule(config, ["SendEvents"]))],
     routes(router) {
-      router.service(IngestService, { sendEvents: (req) => guard(sendEvents(database, req)) });
+      router.service(IngestService, { sendEvents: (req) => guard(sendEvents(database, req, logger)) });
       router.service(RunService, {
         getRun: (req) => guard(getRun(database, req)),
         listRuns: (req) => guard(listRuns(database, req)),
         cancelRun: (req) => guard(cancelRun(database, req)),
+        cancelRuns: (req) => guard(cancelRuns(database, req)),
         watchRun: (req, ctx) => watchRun(database, hub, req, ctx.signal),
       });
       router.service(

@@ -1,6 +1,6 @@
 import { invalidArgument, notFound } from "@tenax/common";
-import type { CancelRunRequest, GetRunRequest, ListRunsRequest } from "@tenax/proto";
-import { isUuid, runCancel, runGet, runsList, runSteps, type Database } from "@tenax/state";
+import type { CancelRunRequest, CancelRunsRequest, GetRunRequest, ListRunsRequest } from "@tenax/proto";
+import { isUuid, runCancel, runGet, runsCancelBulk, runsList, runSteps, type Database } from "@tenax/state";
 import { isTerminal, runToProto, statusFromProto, stepToProto } from "./to-proto.js";
 
 export async function getRun(database: Database, req: GetRunRequest) {
@@ -34,6 +34,17 @@ export async function cancelRun(database: Database, req: CancelRunRequest) {
     return { run: runToProto(run), error: { message: `[run_finished] run ${run.id} already ended as ${run.status}` } };
   }
   return { run: runToProto(run) };
+}
+
+export async function cancelRuns(database: Database, req: CancelRunsRequest) {
+  if (!req.functionId) throw invalidArgument("invalid_function_id", "function_id: is required");
+  const runIds = await runsCancelBulk(database.sql, {
+    functionId: req.functionId,
+    appId: req.appId || undefined,
+    startedAfterMs: Number(req.startedAfterMs) || undefined,
+    startedBeforeMs: Number(req.startedBeforeMs) || undefined,
+  });
+  return { runIds };
 }
 
 export async function requireRun(database: Database, runId: string) {

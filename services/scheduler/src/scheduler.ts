@@ -11,7 +11,7 @@ export interface SchedulerHandle {
   stop(): Promise<void>;
 }
 
-/** Starts the scheduler: owns every durable timer (retry backoff now; sleeps, cron, timeouts later). */
+/** Starts the scheduler: owns every durable timer (retry backoff, sleeps, wait/invoke/run timeouts) and cron schedules. */
 export async function startScheduler(config: SchedulerConfig): Promise<SchedulerHandle> {
   const instanceId = randomUUID();
   const logger = createLogger({ service: "scheduler", instance: instanceId.slice(0, 8) });

@@ -1,5 +1,6 @@
 import type { Logger } from "@tenax/common";
-import { timersFire, timersNextDue, type Database } from "@tenax/state";
+import { cronsNextDue, timersFire, timersNextDue, type Database } from "@tenax/state";
+import { fireDueCrons } from "./cron-loop.js";
 
 export interface TimerLoop {
   /** A timer was created; re-plan the next wake-up. */
@@ -8,8 +9,9 @@ export interface TimerLoop {
 }
 
 /**
- * Fires due timers, then sleeps until the next due time (or a notification about a new timer),
- * instead of polling in a tight loop. Timers that came due while no scheduler ran fire on start.
+ * Fires due timers and cron ticks, then sleeps until the next due time of either (or a
+ * notification about a new timer or cron schedule), instead of polling in a tight loop. Timers
+ * and ticks that came due while no scheduler ran fire on start.
  */
 export function startTimerLoop(database: Database, logger: Logger, maxIdleMs: number): TimerLoop {
   let stopped = false;
@@ -21,8 +23,10 @@ export function startTimerLoop(database: Database, logger: Logger, maxIdleMs: nu
       try {
         poked = false;
         while ((await timersFire(database.sql, 500)) === 500) {}
-        const { nextDueAtMs } = await timersNextDue(database.sql);
-        if (nextDueAtMs !== null) sleepMs = Math.min(maxIdleMs, Math.max(0, nextDueAtMs - Date.now()));
+        while ((await fireDueCrons(database.sql, logger, 100)) === 100) {}
+        const [{ nextDueAtMs }, cronDueAtMs] = await Promise.all([timersNextDue(database.sql), cronsNextDue(database.sql)]);
+        const dueAtMs = Math.min(nextDueAtMs ?? Infinity, cronDueAtMs ?? Infinity);
+        if (dueAtMs !== Infinity) sleepMs = Math.min(maxIdleMs, Math.max(0, dueAtMs - Date.now()));
       } catch (err) {
         logger.warn("timer pass failed; retrying", { err: String(err) });
         sleepMs = Math.min(maxIdleMs, 500);

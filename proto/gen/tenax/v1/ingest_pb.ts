@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tenax/v1/ingest.proto.
  */
 export const file_tenax_v1_ingest: GenFile = /*@__PURE__*/
-  fileDesc("ChV0ZW5heC92MS9pbmdlc3QucHJvdG8SCHRlbmF4LnYxIjQKEVNlbmRFdmVudHNSZXF1ZXN0Eh8KBmV2ZW50cxgBIAMoCzIPLnRlbmF4LnYxLkV2ZW50IiEKElNlbmRFdmVudHNSZXNwb25zZRILCgNpZHMYASADKAkiHwoNR2V0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkiUQoOR2V0UnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0udGVuYXgudjEuUnVuEiMKBXN0ZXBzGAIgAygLMhQudGVuYXgudjEuU3RlcFJlY29yZCKUAQoPTGlzdFJ1bnNSZXF1ZXN0EhMKC2Z1bmN0aW9uX2lkGAEgASgJEiMKBnN0YXR1cxgCIAEoDjITLnRlbmF4LnYxLlJ1blN0YXR1cxIQCghldmVudF9pZBgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIOCgZhcHBfaWQYBiABKAkiSAoQTGlzdFJ1bnNSZXNwb25zZRIbCgRydW5zGAEgAygLMg0udGVuYXgudjEuUnVuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhCg9XYXRjaFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJIlIKEFdhdGNoUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0udGVuYXgudjEuUnVuEiIKBHN0ZXAYAiABKAsyFC50ZW5heC52MS5TdGVwUmVjb3JkIiIKEENhbmNlbFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJIlMKEUNhbmNlbFJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLnRlbmF4LnYxLlJ1bhIiCgVlcnJvchgCIAEoCzITLnRlbmF4LnYxLkVycm9ySW5mbzJYCg1Jbmdlc3RTZXJ2aWNlEkcKClNlbmRFdmVudHMSGy50ZW5heC52MS5TZW5kRXZlbnRzUmVxdWVzdBocLnRlbmF4LnYxLlNlbmRFdmVudHNSZXNwb25zZTKXAgoKUnVuU2VydmljZRI7CgZHZXRSdW4SFy50ZW5heC52MS5HZXRSdW5SZXF1ZXN0GhgudGVuYXgudjEuR2V0UnVuUmVzcG9uc2USQQoITGlzdFJ1bnMSGS50ZW5heC52MS5MaXN0UnVuc1JlcXVlc3QaGi50ZW5heC52MS5MaXN0UnVuc1Jlc3BvbnNlEkMKCFdhdGNoUnVuEhkudGVuYXgudjEuV2F0Y2hSdW5SZXF1ZXN0GhoudGVuYXgudjEuV2F0Y2hSdW5SZXNwb25zZTABEkQKCUNhbmNlbFJ1bhIaLnRlbmF4LnYxLkNhbmNlbFJ1blJlcXVlc3QaGy50ZW5heC52MS5DYW5jZWxSdW5SZXNwb25zZWIGcHJvdG8z", [file_tenax_v1_errors, file_tenax_v1_event, file_tenax_v1_run]);
+  fileDesc("ChV0ZW5heC92MS9pbmdlc3QucHJvdG8SCHRlbmF4LnYxIjQKEVNlbmRFdmVudHNSZXF1ZXN0Eh8KBmV2ZW50cxgBIAMoCzIPLnRlbmF4LnYxLkV2ZW50IiEKElNlbmRFdmVudHNSZXNwb25zZRILCgNpZHMYASADKAkiHwoNR2V0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkiUQoOR2V0UnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0udGVuYXgudjEuUnVuEiMKBXN0ZXBzGAIgAygLMhQudGVuYXgudjEuU3RlcFJlY29yZCKUAQoPTGlzdFJ1bnNSZXF1ZXN0EhMKC2Z1bmN0aW9uX2lkGAEgASgJEiMKBnN0YXR1cxgCIAEoDjITLnRlbmF4LnYxLlJ1blN0YXR1cxIQCghldmVudF9pZBgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIOCgZhcHBfaWQYBiABKAkiSAoQTGlzdFJ1bnNSZXNwb25zZRIbCgRydW5zGAEgAygLMg0udGVuYXgudjEuUnVuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhCg9XYXRjaFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJIlIKEFdhdGNoUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0udGVuYXgudjEuUnVuEiIKBHN0ZXAYAiABKAsyFC50ZW5heC52MS5TdGVwUmVjb3JkIiIKEENhbmNlbFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJIlMKEUNhbmNlbFJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLnRlbmF4LnYxLlJ1bhIiCgVlcnJvchgCIAEoCzITLnRlbmF4LnYxLkVycm9ySW5mbyJtChFDYW5jZWxSdW5zUmVxdWVzdBITCgtmdW5jdGlvbl9pZBgBIAEoCRIOCgZhcHBfaWQYAiABKAkSGAoQc3RhcnRlZF9hZnRlcl9tcxgDIAEoAxIZChFzdGFydGVkX2JlZm9yZV9tcxgEIAEoAyIlChJDYW5jZWxSdW5zUmVzcG9uc2USDwoHcnVuX2lkcxgBIAMoCTJYCg1Jbmdlc3RTZXJ2aWNlEkcKClNlbmRFdmVudHMSGy50ZW5heC52MS5TZW5kRXZlbnRzUmVxdWVzdBocLnRlbmF4LnYxLlNlbmRFdmVudHNSZXNwb25zZTLgAgoKUnVuU2VydmljZRI7CgZHZXRSdW4SFy50ZW5heC52MS5HZXRSdW5SZXF1ZXN0GhgudGVuYXgudjEuR2V0UnVuUmVzcG9uc2USQQoITGlzdFJ1bnMSGS50ZW5heC52MS5MaXN0UnVuc1JlcXVlc3QaGi50ZW5heC52MS5MaXN0UnVuc1Jlc3BvbnNlEkMKCFdhdGNoUnVuEhkudGVuYXgudjEuV2F0Y2hSdW5SZXF1ZXN0GhoudGVuYXgudjEuV2F0Y2hSdW5SZXNwb25zZTABEkQKCUNhbmNlbFJ1bhIaLnRlbmF4LnYxLkNhbmNlbFJ1blJlcXVlc3QaGy50ZW5heC52MS5DYW5jZWxSdW5SZXNwb25zZRJHCgpDYW5jZWxSdW5zEhsudGVuYXgudjEuQ2FuY2VsUnVuc1JlcXVlc3QaHC50ZW5heC52MS5DYW5jZWxSdW5zUmVzcG9uc2ViBnByb3RvMw", [file_tenax_v1_errors, file_tenax_v1_event, file_tenax_v1_run]);
 
 /**
  * Request of SendEvents.
@@ -292,6 +292,69 @@ export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE_
   messageDesc(file_tenax_v1_ingest, 9);
 
 /**
+ * Request of CancelRuns.
+ *
+ * @generated from message tenax.v1.CancelRunsRequest
+ */
+export type CancelRunsRequest = Message<"tenax.v1.CancelRunsRequest"> & {
+  /**
+   * Function id (required).
+   *
+   * @generated from field: string function_id = 1;
+   */
+  functionId: string;
+
+  /**
+   * Only runs of this app, when set.
+   *
+   * @generated from field: string app_id = 2;
+   */
+  appId: string;
+
+  /**
+   * Only runs created at or after this time, ms since the epoch (0 = no bound).
+   *
+   * @generated from field: int64 started_after_ms = 3;
+   */
+  startedAfterMs: bigint;
+
+  /**
+   * Only runs created before this time, ms since the epoch (0 = no bound).
+   *
+   * @generated from field: int64 started_before_ms = 4;
+   */
+  startedBeforeMs: bigint;
+};
+
+/**
+ * Describes the message tenax.v1.CancelRunsRequest.
+ * Use `create(CancelRunsRequestSchema)` to create a new message.
+ */
+export const CancelRunsRequestSchema: GenMessage<CancelRunsRequest> = /*@__PURE__*/
+  messageDesc(file_tenax_v1_ingest, 10);
+
+/**
+ * Response of CancelRuns.
+ *
+ * @generated from message tenax.v1.CancelRunsResponse
+ */
+export type CancelRunsResponse = Message<"tenax.v1.CancelRunsResponse"> & {
+  /**
+   * Ids of the runs cancelled.
+   *
+   * @generated from field: repeated string run_ids = 1;
+   */
+  runIds: string[];
+};
+
+/**
+ * Describes the message tenax.v1.CancelRunsResponse.
+ * Use `create(CancelRunsResponseSchema)` to create a new message.
+ */
+export const CancelRunsResponseSchema: GenMessage<CancelRunsResponse> = /*@__PURE__*/
+  messageDesc(file_tenax_v1_ingest, 11);
+
+/**
  * Accepts events from producers.
  *
  * @generated from service tenax.v1.IngestService
@@ -357,6 +420,16 @@ export const RunService: GenService<{
     methodKind: "unary";
     input: typeof CancelRunRequestSchema;
     output: typeof CancelRunResponseSchema;
+  },
+  /**
+   * Cancels every unfinished run of a function created within a window.
+   *
+   * @generated from rpc tenax.v1.RunService.CancelRuns
+   */
+  cancelRuns: {
+    methodKind: "unary";
+    input: typeof CancelRunsRequestSchema;
+    output: typeof CancelRunsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tenax_v1_ingest, 1);

@@ -57,3 +57,23 @@ function describeError(e: ErrorInfo | undefined): Record<string, unknown> | unde
     cause: describeError(e.cause),
   };
 }
+
+/** `tenax runs cancel <run-id>` or `tenax runs cancel --function <id> [--after <ISO>] [--before <ISO>]`. */
+export async function runsCancel(config: CliConfig, args: string[]): Promise<void> {
+  const { flags, positional } = parseArgs(args);
+  const client = runClient(config);
+  if (positional[0]) {
+    const { run, error } = await client.cancelRun({ runId: positional[0] });
+    process.stdout.write(`${run!.id}  ${status(run!.status)}${error ? `  ${error.message}` : ""}\n`);
+    return;
+  }
+  if (!flags.function) throw new Error("[invalid_argument] usage: tenax runs cancel <run-id> | --function <id> [--after <ISO time>] [--before <ISO time>]");
+  const time = (name: string) => {
+    if (!flags[name]) return 0n;
+    const ms = Date.parse(flags[name]!);
+    if (Number.isNaN(ms)) throw new Error(`[invalid_argument] --${name} ${flags[name]}: not a date`);
+    return BigInt(ms);
+  };
+  const { runIds } = await client.cancelRuns({ functionId: flags.function, startedAfterMs: time("after"), startedBeforeMs: time("before") });
+  process.stdout.write(`${JSON.stringify({ cancelled: runIds })}\n`);
+}

@@ -1,3 +1,4 @@
+import { channels } from "../notify.js";
 import type { EventRow, FunctionKey, RunRow, Sql, StepRow } from "../types.js";
 import { toEventRow, toRunRow, toStepRow } from "./rows.js";
 
@@ -72,12 +73,27 @@ export async function claimContext(sql: Sql, runIds: string[]): Promise<Map<stri
   const out = new Map<string, ClaimContext>();
   if (runIds.length === 0) return out;
   const runs = await sql`
+    with first as (select id from runs where id = any(${runIds}::uuid[]) and started_at is null)
     update runs r set status = 'running', started_at = coalesce(r.started_at, now()), updated_at = now()
     from function_versions fv
     where r.id = any(${runIds}::uuid[]) and r.status not in ('completed', 'failed', 'cancelled')
       and fv.app_id = r.app_id and fv.function_id = r.function_id and fv.version = r.function_version
-    returning r.*, fv.config as fn_config,
+    returning r.*, fv.config as fn_config, r.id in (select id from first) as first_start,
       (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq`;
+  // The finish timeout counts from the run's first start (timeouts.run / finish).
+  const finish = runs
+    .filter((r) => r.first_start && Number((r.fn_config as { timeouts?: { runMs?: string } }).timeouts?.runMs ?? 0) > 0)
+    .map((r) => ({ run_id: r.id, ms: Number((r.fn_config as { timeouts: { runMs: string } }).timeouts.runMs) }));
+  if (finish.length > 0) {
+    await sql`
+      with t as (
+        insert into timers (run_id, kind, due_at)
+        select run_id, 'finish_timeout', now() + ms * interval '1 millisecond'
+        from jsonb_to_recordset(${JSON.stringify(finish)}::jsonb) as x(run_id uuid, ms bigint)
+        returning due_at
+      )
+      select pg_notify(${channels.timers}, (extract(epoch from min(due_at)) * 1000)::bigint::text) from t`;
+  }
   const live = runs.map((r) => r.id as string);
   const dead = runIds.filter((id) => !live.includes(id));
   if (dead.length > 0) await sql`delete from queue where run_id = any(${dead}::uuid[])`;

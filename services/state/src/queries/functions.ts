@@ -1,4 +1,6 @@
 import type { Sql } from "../types.js";
+import { cronsReplace, type CronSchedule } from "./crons.js";
+import { compareAppVersions } from "../version-order.js";
 
 export interface FunctionRegisterParams {
   appId: string;
@@ -8,6 +10,8 @@ export interface FunctionRegisterParams {
   config: Record<string, unknown>;
   /** Event triggers, for the matching index. */
   eventTriggers: { eventName: string; expression: string }[];
+  /** Cron schedules of the config's cron triggers; replace the function's when a new version is created. */
+  cronSchedules?: CronSchedule[];
 }
 
 /**
@@ -18,17 +22,21 @@ export async function functionRegister(sql: Sql, p: FunctionRegisterParams): Pro
   const run = async (tx: Sql): Promise<number> => {
     await tx`select pg_advisory_xact_lock(hashtext(${p.appId + "/" + p.functionId}))`;
     const [current] = await tx`
-      select version, config = ${JSON.stringify(p.config)}::jsonb as same
+      select version, app_version, config = ${JSON.stringify(p.config)}::jsonb as same
       from functions where app_id = ${p.appId} and function_id = ${p.functionId}`;
     if (current?.same) return current.version as number;
+    // Only a registration from the same or a newer app version changes the current config, so
+    // workers of two versions running side by side do not flip it back and forth.
+    if (current && compareAppVersions(p.appVersion, current.app_version as string) < 0) return current.version as number;
     const version = ((current?.version as number | undefined) ?? 0) + 1;
     await tx`
       insert into function_versions (app_id, function_id, version, app_version, config)
       values (${p.appId}, ${p.functionId}, ${version}, ${p.appVersion}, ${JSON.stringify(p.config)}::jsonb)`;
     await tx`
-      insert into functions (app_id, function_id, version, config)
-      values (${p.appId}, ${p.functionId}, ${version}, ${JSON.stringify(p.config)}::jsonb)
-      on conflict (app_id, function_id) do update set version = excluded.version, config = excluded.config, updated_at = now()`;
+      insert into functions (app_id, function_id, version, config, app_version)
+      values (${p.appId}, ${p.functionId}, ${version}, ${JSON.stringify(p.config)}::jsonb, ${p.appVersion})
+      on conflict (app_id, function_id) do update
+        set version = excluded.version, config = excluded.config, app_version = excluded.app_version, updated_at = now()`;
     await tx`delete from function_triggers where app_id = ${p.appId} and function_id = ${p.functionId}`;
     if (p.eventTriggers.length > 0) {
       const rows = p.eventTriggers.map((t, i) => ({
@@ -40,6 +48,7 @@ export async function functionRegister(sql: Sql, p: FunctionRegisterParams): Pro
       }));
       await tx`insert into function_triggers ${tx(rows)}`;
     }
+    await cronsReplace(tx, { appId: p.appId, functionId: p.functionId, schedules: p.cronSchedules ?? [] });
     await tx`
       insert into apps (id, version) values (${p.appId}, ${p.appVersion})
       on conflict (id) do update set version = excluded.version, updated_at = now()`;

@@ -1,11 +1,25 @@
 import { channels } from "../notify.js";
 import type { RunStatusName, Sql } from "../types.js";
 
-/** Locks the run's queue item if the lease is still held; false means fenced off. */
-export async function leaseHold(sql: Sql, p: { runId: string; leaseId: string }): Promise<boolean> {
+/**
+ * Locks the run's queue item if the lease is still held: "fenced" when it is not; "ended" when
+ * the run was cancelled meanwhile (the item is dropped: nothing more is scheduled).
+ */
+export async function leaseHold(sql: Sql, p: { runId: string; leaseId: string }): Promise<"held" | "fenced" | "ended"> {
   const rows = await sql`
-    select id from queue where run_id = ${p.runId} and lease_id = ${p.leaseId} and lease_expires_at > now() for update`;
-  return rows.length === 1;
+    select q.id, r.status from queue q join runs r on r.id = q.run_id
+    where q.run_id = ${p.runId} and q.lease_id = ${p.leaseId} and q.lease_expires_at > now() for update of q`;
+  if (rows.length === 0) return "fenced";
+  if (["completed", "failed", "cancelled"].includes(rows[0]!.status as string)) {
+    await queueDrop(sql, p);
+    return "ended";
+  }
+  return "held";
+}
+
+/** Drops a leased item of a run that ended while its step was in flight. */
+export async function queueDrop(sql: Sql, p: { runId: string; leaseId: string }): Promise<void> {
+  await sql`delete from queue where run_id = ${p.runId} and lease_id = ${p.leaseId}`;
 }
 
 /**

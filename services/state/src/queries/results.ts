@@ -20,7 +20,7 @@ export interface StepSaveParams {
 
 export type SaveOutcome =
   /** Stored now. */
-  | { kind: "stored"; seq: number; leaseExpiresAtMs: number; eventSeqFloor: number; stepCount: number }
+  | { kind: "stored"; seq: number; leaseExpiresAtMs: number; eventSeqFloor: number; stepCount: number; runEnded: boolean }
   /** Already stored earlier (a replayed message): nothing changed. */
   | { kind: "duplicate" }
   /** The lease is not held: the result is fenced off. */
@@ -55,12 +55,13 @@ export async function stepSave(sql: Sql, p: StepSaveParams): Promise<SaveOutcome
       returning lease_expires_at
     )
     select (select count(*) from q)::int as leased, (select seq from s) as seq,
+      (select status from runs where id = ${p.runId}) as run_status,
       (select step_count from r) as step_count, (select lease_expires_at from u) as lease_expires_at,
       (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
       case when exists (select 1 from s) then pg_notify(${channels.runs}, ${p.runId}) end as notified`;
   if (row.leased === 0) return { kind: "fenced" };
   if (row.seq === null) return { kind: "duplicate" };
-  return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: new Date(row.lease_expires_at).getTime(), eventSeqFloor: Number(row.event_seq), stepCount: Number(row.step_count) };
+  return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: new Date(row.lease_expires_at).getTime(), eventSeqFloor: Number(row.event_seq), stepCount: Number(row.step_count), runEnded: row.run_status === "cancelled" };
 }
 
 export interface RunFinishParams {
@@ -109,6 +110,8 @@ export async function runFinish(sql: Sql, p: RunFinishParams): Promise<boolean> 
       delete from timers where run_id = ${p.runId} and exists (select 1 from r) returning 1
     ), own_waits as (
       delete from waits where run_id = ${p.runId} and exists (select 1 from r) returning 1
+    ), own_cancels as (
+      delete from cancels where run_id = ${p.runId} and exists (select 1 from r) returning 1
     ), w as (
       delete from waits where kind = 'invoke' and child_run_id = ${p.runId} and exists (select 1 from r)
       returning id, run_id, step_id, user_id, name
@@ -157,7 +160,8 @@ export async function stepSaveTargeted(sql: Sql, p: Omit<StepSaveParams, "leaseM
       returning seq
     ), d as (
       insert into queue (run_id, app_id, function_id)
-      select run_id, app_id, function_id from q
+      select q.run_id, q.app_id, q.function_id from q join runs r on r.id = q.run_id
+      where r.status not in ('completed', 'failed', 'cancelled')
       on conflict (run_id, target_step_id) do update set dirty = true
       returning app_id || '/' || function_id as k
     ), r as (
@@ -170,7 +174,7 @@ export async function stepSaveTargeted(sql: Sql, p: Omit<StepSaveParams, "leaseM
       pg_notify(${channels.runs}, ${p.runId}) as notified`;
   if (row.leased === 0) return { kind: "fenced" };
   if (row.seq === null) return { kind: "duplicate" };
-  return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: 0, eventSeqFloor: 0, stepCount: 0 };
+  return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: 0, eventSeqFloor: 0, stepCount: 0, runEnded: false };
 }
 
 export interface RunRetryParams {
@@ -193,13 +197,13 @@ export async function runRetryLater(sql: Sql, p: RunRetryParams): Promise<boolea
       returning run_id
     ), t as (
       insert into timers (run_id, kind, due_at, data)
-      select run_id, 'retry', to_timestamp(${p.dueAtMs / 1000}),
+      select q.run_id, 'retry', to_timestamp(${p.dueAtMs / 1000}),
         ${JSON.stringify({ attempt: p.attempt, targetStepId: p.targetStepId })}::jsonb
-      from q
+      from q join runs r on r.id = q.run_id where r.status not in ('completed', 'failed', 'cancelled')
       returning id
     ), r as (
       update runs set status = 'sleeping', attempt = ${p.attempt}, updated_at = now()
-      where id in (select run_id from q)
+      where id in (select run_id from q) and status not in ('completed', 'failed', 'cancelled')
       returning id
     )
     select (select count(*) from t)::int as n, (select count(*) from r) as touched,

@@ -10,7 +10,8 @@ export interface RunStart {
   functionVersion: number;
   eventIds: string[];
   eventSeqs: number[];
-  concurrencyKey?: string;
+  /** One value per concurrency limit of the function version ("" when the limit is unkeyed). */
+  concurrencyKeys?: string[];
 }
 
 /**
@@ -26,15 +27,15 @@ export async function runsStart(sql: Sql, starts: RunStart[]): Promise<string[]>
     function_version: s.functionVersion,
     event_ids: s.eventIds,
     event_seqs: s.eventSeqs,
-    concurrency_key: s.concurrencyKey ?? "",
+    concurrency_keys: s.concurrencyKeys ?? [],
   }));
   const rows = await sql`
     with x as (
       select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
-        as x(app_id text, function_id text, function_version int, event_ids text[], event_seqs bigint[], concurrency_key text, n bigint)
+        as x(app_id text, function_id text, function_version int, event_ids text[], event_seqs bigint[], concurrency_keys text[], n bigint)
     ), r as (
-      insert into runs (app_id, function_id, function_version, event_ids, event_seqs)
-      select app_id, function_id, function_version, event_ids, event_seqs from x order by n
+      insert into runs (app_id, function_id, function_version, event_ids, event_seqs, concurrency_keys)
+      select app_id, function_id, function_version, event_ids, event_seqs, concurrency_keys from x order by n
       returning id, app_id, function_id
     ), q as (
       insert into queue (run_id, app_id, function_id)
@@ -84,9 +85,10 @@ export async function runsList(sql: Sql, p: RunsListParams): Promise<RunRow[]> {
 }
 
 /**
- * Cancels a run that has not finished: drops its queue items, timers and waits. A step in flight
- * may still report; its result is fenced off because the queue item (and so its lease) is gone.
- * A parent waiting on this run (step.invoke) gets a failed step and resumes.
+ * Cancels a run that has not finished: drops its queued items, timers, waits and cancelOn
+ * listeners. A step in flight finishes and is stored, and nothing is scheduled after it (the
+ * executor sees the run cancelled when it stores the result). A parent waiting on this run
+ * (step.invoke) gets a failed step and resumes. Emits tenax/function.cancelled and .finished.
  */
 export async function runCancel(sql: Sql, runId: string): Promise<RunRow | null> {
   if (!isUuid(runId)) return null;
@@ -96,10 +98,14 @@ export async function runCancel(sql: Sql, runId: string): Promise<RunRow | null>
         update runs set status = 'cancelled', ended_at = now(), updated_at = now()
         where id = ${runId} and status not in ('completed', 'failed', 'cancelled')
         returning *
-      ), q as (delete from queue where run_id in (select id from r) returning 1),
+      ), q as (
+        -- A step in flight may finish and be stored; its item is dropped when it reports.
+        delete from queue where run_id in (select id from r) and (lease_expires_at is null or lease_expires_at < now()) returning 1
+      ),
       t as (delete from timers where run_id in (select id from r) returning 1),
-      w as (delete from waits where run_id in (select id from r) returning 1)
-      select r.*, (select count(*) from q) + (select count(*) from t) + (select count(*) from w) as dropped,
+      w as (delete from waits where run_id in (select id from r) returning 1),
+      c as (delete from cancels where run_id in (select id from r) returning 1)
+      select r.*, (select count(*) from q) + (select count(*) from t) + (select count(*) from w) + (select count(*) from c) as dropped,
         pg_notify(${channels.runs}, r.id::text) from r`;
     if (!row) return runGet(tx, runId);
     await tx`
@@ -137,4 +143,28 @@ export async function runCancel(sql: Sql, runId: string): Promise<RunRow | null>
 
 export function isUuid(s: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}
+
+export interface RunsCancelFilter {
+  appId?: string;
+  functionId: string;
+  startedAfterMs?: number;
+  startedBeforeMs?: number;
+}
+
+/** Cancels every unfinished run of a function created within a window; returns their ids. */
+export async function runsCancelBulk(sql: Sql, f: RunsCancelFilter): Promise<string[]> {
+  const rows = await sql`
+    select id from runs
+    where function_id = ${f.functionId} and status not in ('completed', 'failed', 'cancelled')
+      ${f.appId ? sql`and app_id = ${f.appId}` : sql``}
+      ${f.startedAfterMs ? sql`and created_at >= to_timestamp(${f.startedAfterMs / 1000})` : sql``}
+      ${f.startedBeforeMs ? sql`and created_at < to_timestamp(${f.startedBeforeMs / 1000})` : sql``}
+    order by created_at`;
+  const ids: string[] = [];
+  for (const r of rows) {
+    const run = await runCancel(sql, r.id as string);
+    if (run?.status === "cancelled") ids.push(run.id);
+  }
+  return ids;
 }

@@ -1,6 +1,7 @@
 import type { Sql } from "../types.js";
 import type { Resume } from "./resume.js";
 import { runsResume } from "./resume.js";
+import { runCancel } from "./runs.js";
 
 /**
  * Fires due timers in one transaction: deletes them (SKIP LOCKED, so each fires exactly once
@@ -20,12 +21,19 @@ export async function timersFire(sql: Sql, limit: number): Promise<number> {
     if (fired.length === 0) return 0;
     const resumes: Resume[] = [];
     const waitIds: number[] = [];
+    const timeouts: { runId: string; kind: string }[] = [];
     for (const t of fired) {
       const data = t.data as Record<string, any>;
       if (t.kind === "retry") resumes.push({ runId: t.run_id, attempt: data.attempt ?? 0, targetStepId: data.targetStepId ?? "" });
       else if (t.kind === "sleep") {
         resumes.push({ runId: t.run_id, step: { stepId: t.step_id, userId: data.userId, name: data.name, status: "completed", output: "null", error: null } });
       } else if (t.kind === "wait_timeout" || t.kind === "invoke_timeout") waitIds.push(Number(data.waitId));
+      else if (t.kind === "start_timeout" || t.kind === "finish_timeout") timeouts.push({ runId: t.run_id, kind: t.kind });
+    }
+    // timeouts.start: cancel a run that has not started yet; timeouts.run/finish: one still going.
+    for (const t of timeouts) {
+      const [run] = await tx`select started_at from runs where id = ${t.runId} and status not in ('completed', 'failed', 'cancelled')`;
+      if (run && (t.kind === "finish_timeout" || run.started_at === null)) await runCancel(tx, t.runId);
     }
     if (waitIds.length > 0) {
       const consumed = await tx`delete from waits where id = any(${waitIds}::bigint[]) returning *`;

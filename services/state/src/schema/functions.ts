@@ -15,6 +15,8 @@ export const functions = pgTable(
     functionId: text("function_id").notNull(),
     version: integer("version").notNull(),
     config: jsonb("config").$type<Record<string, unknown>>().notNull(),
+    /** App version of the registration that made this version current; older apps cannot replace it. */
+    appVersion: text("app_version").notNull().default(""),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.appId, t.functionId] })],

@@ -8,6 +8,7 @@
  *   lease makes the item claimable again, and a result carrying an older lease_id is fenced off.
  * - timer: a due time owned by the scheduler (sleep wake-up, retry backoff, wait timeout).
  * - wait: a parked run waiting for an event (matched by ingest) or for a child run (invoke).
+ * - cron: a cron trigger's schedule; cancel: a cancelOn listener of a live run.
  */
 export { events, eventIds } from "./events.js";
 export { apps, functions, functionVersions, functionTriggers } from "./functions.js";
@@ -16,4 +17,6 @@ export { steps } from "./steps.js";
 export { queue } from "./queue.js";
 export { timers } from "./timers.js";
 export { waits } from "./waits.js";
+export { crons } from "./crons.js";
+export { cancels, idempotencyKeys } from "./flow.js";
 export { workers } from "./workers.js";

@@ -1,9 +1,9 @@
 import { bigserial, boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /**
- * Runnable work: one item per run that has something to do. `id` is the arrival order
- * (FIFO per function and concurrency key). An item is claimable when it is available and
- * its lease is absent or expired.
+ * Runnable work: a discovery item per run that has something to do, plus one per parallel step.
+ * `id` is the arrival order (FIFO per function and concurrency key; the keys live on the run).
+ * An item is claimable when it is available and its lease is absent or expired.
  */
 export const queue = pgTable(
   "queue",
@@ -12,7 +12,6 @@ export const queue = pgTable(
     runId: uuid("run_id").notNull(),
     appId: text("app_id").notNull(),
     functionId: text("function_id").notNull(),
-    concurrencyKey: text("concurrency_key").notNull().default(""),
     targetStepId: text("target_step_id").notNull().default(""),
     attempt: integer("attempt").notNull().default(0),
     availableAt: timestamp("available_at", { withTimezone: true }).notNull().defaultNow(),

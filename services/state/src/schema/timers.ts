@@ -10,7 +10,7 @@ export const timers = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     runId: uuid("run_id").notNull(),
-    kind: text("kind").$type<"retry" | "sleep" | "wait_timeout" | "invoke_timeout" | "run_timeout">().notNull(),
+    kind: text("kind").$type<"retry" | "sleep" | "wait_timeout" | "invoke_timeout" | "start_timeout" | "finish_timeout">().notNull(),
     stepId: text("step_id").notNull().default(""),
     dueAt: timestamp("due_at", { withTimezone: true }).notNull(),
     data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),

@@ -1,0 +1,75 @@
+import { compileExpression, toEventJson, type Logger } from "@tenax/common";
+import { idempotencyClaim, runsFlowSetup, runsStart, type EventRow, type RunStart, type Sql } from "@tenax/state";
+
+/** A run about to start: which function version, for which event, under which config. */
+export interface StartCandidate {
+  start: RunStart;
+  /** The function version's FunctionConfig, in protobuf JSON form. */
+  config: Record<string, unknown>;
+  event: EventRow;
+}
+
+interface FlowConfig {
+  idempotency?: string;
+  concurrency?: { limit?: number; key?: string }[];
+  cancelOn?: { event?: string; expression?: string; match?: string; timeoutMs?: string }[];
+  timeouts?: { startMs?: string; runMs?: string };
+}
+
+/**
+ * Starts runs with their flow control decided at start and kept for their life: the
+ * idempotency key (at most one run per key per 24 h, claimed atomically; an evaluation error
+ * starts no run), concurrency key values, cancelOn listeners and the start timeout.
+ */
+export async function startRuns(tx: Sql, candidates: StartCandidate[], logger?: Logger): Promise<string[]> {
+  const ready: StartCandidate[] = [];
+  const claims: { index: number; appId: string; functionId: string; key: string }[] = [];
+  for (const c of candidates) {
+    const flow = c.config as FlowConfig;
+    const ctx = { event: toEventJson(c.event) };
+    if (flow.idempotency) {
+      const key = evaluate(flow.idempotency, ctx);
+      if (key === undefined) {
+        logger?.warn("idempotency key did not evaluate; no run started", { functionId: c.start.functionId, eventId: c.event.id, expression: flow.idempotency });
+        continue;
+      }
+      claims.push({ index: ready.length, appId: c.start.appId, functionId: c.start.functionId, key });
+    }
+    const concurrencyKeys = (flow.concurrency ?? []).map((l) => (l.key ? (evaluate(l.key, ctx) ?? "") : ""));
+    ready.push({ ...c, start: { ...c.start, concurrencyKeys } });
+  }
+  const won = await idempotencyClaim(tx, claims);
+  const lost = new Set(claims.filter((_, i) => !won.has(i)).map((c) => c.index));
+  const starting = ready.filter((_, i) => !lost.has(i));
+  const runIds = await runsStart(tx, starting.map((c) => c.start));
+  await runsFlowSetup(
+    tx,
+    starting.map((c, i) => {
+      const flow = c.config as FlowConfig;
+      return {
+        runId: runIds[i]!,
+        startTimeoutMs: Number(flow.timeouts?.startMs ?? 0),
+        cancels: (flow.cancelOn ?? []).map((r) => ({
+          eventName: r.event ?? "",
+          expression: r.expression ?? "",
+          match: r.match ?? "",
+          triggerEvent: toEventJson(c.event) as unknown as Record<string, unknown>,
+          minSeq: c.event.seq,
+          timeoutMs: Number(r.timeoutMs ?? 0),
+        })),
+      };
+    }),
+  );
+  return runIds;
+}
+
+/** A CEL value as a key string; undefined when it does not evaluate. */
+function evaluate(expr: string, ctx: Record<string, unknown>): string | undefined {
+  try {
+    const v = compileExpression(expr)(ctx);
+    if (v === undefined || v === null) return undefined;
+    return typeof v === "string" ? v : typeof v === "bigint" || typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,100 @@
+import { channels } from "../notify.js";
+import type { Sql } from "../types.js";
+
+export interface IdempotencyClaim {
+  appId: string;
+  functionId: string;
+  key: string;
+}
+
+/**
+ * Claims consumer-side idempotency keys for 24 h; returns the indexes of the claims that were
+ * new. The claim is an INSERT … ON CONFLICT, so concurrent sends with one key start one run.
+ */
+export async function idempotencyClaim(sql: Sql, claims: IdempotencyClaim[]): Promise<Set<number>> {
+  if (claims.length === 0) return new Set();
+  const id = (c: IdempotencyClaim) => `${c.appId}\u0000${c.functionId}\u0000${c.key}`;
+  // One row per key: ON CONFLICT cannot touch a row twice in one statement.
+  const unique = [...new Map(claims.map((c) => [id(c), c])).values()];
+  const payload = unique.map((c, n) => ({ n, app_id: c.appId, function_id: c.functionId, key: c.key }));
+  const rows = await sql`
+    insert into idempotency_keys (app_id, function_id, key)
+    select app_id, function_id, key from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(n int, app_id text, function_id text, key text)
+    order by n
+    on conflict (app_id, function_id, key) do update set created_at = now()
+      where idempotency_keys.created_at < now() - interval '24 hours'
+    returning app_id, function_id, key`;
+  const won = new Set(rows.map((r) => id({ appId: r.app_id, functionId: r.function_id, key: r.key })));
+  const out = new Set<number>();
+  claims.forEach((c, i) => {
+    if (won.delete(id(c))) out.add(i); // a key repeated within one batch wins once
+  });
+  return out;
+}
+
+export interface RunFlowSetup {
+  runId: string;
+  cancels: { eventName: string; expression: string; match: string; triggerEvent: Record<string, unknown>; minSeq: number; timeoutMs: number }[];
+  /** Cancel the run if it has not started within this many ms (0 = none). */
+  startTimeoutMs: number;
+}
+
+/** Registers cancelOn listeners and the start timeout of newly created runs. */
+export async function runsFlowSetup(sql: Sql, setups: RunFlowSetup[]): Promise<void> {
+  const cancels = setups.flatMap((s) =>
+    s.cancels.map((c) => ({
+      run_id: s.runId,
+      event_name: c.eventName,
+      expression: c.expression,
+      match: c.match,
+      trigger_event: c.triggerEvent,
+      min_seq: c.minSeq,
+      timeout_ms: c.timeoutMs,
+    })),
+  );
+  if (cancels.length > 0) {
+    await sql`
+      insert into cancels (run_id, event_name, expression, match, trigger_event, min_seq, expires_at)
+      select run_id, event_name, expression, match, trigger_event, min_seq,
+        case when timeout_ms > 0 then now() + timeout_ms * interval '1 millisecond' end
+      from jsonb_to_recordset(${JSON.stringify(cancels)}::jsonb)
+        as x(run_id uuid, event_name text, expression text, match text, trigger_event jsonb, min_seq bigint, timeout_ms bigint)`;
+  }
+  const timeouts = setups.filter((s) => s.startTimeoutMs > 0).map((s) => ({ run_id: s.runId, ms: s.startTimeoutMs }));
+  if (timeouts.length > 0) {
+    await sql`
+      with t as (
+        insert into timers (run_id, kind, due_at)
+        select run_id, 'start_timeout', now() + ms * interval '1 millisecond'
+        from jsonb_to_recordset(${JSON.stringify(timeouts)}::jsonb) as x(run_id uuid, ms bigint)
+        returning due_at
+      )
+      select pg_notify(${channels.timers}, (extract(epoch from min(due_at)) * 1000)::bigint::text) from t`;
+  }
+}
+
+export interface OpenCancel {
+  id: number;
+  runId: string;
+  eventName: string;
+  expression: string;
+  match: string;
+  triggerEvent: Record<string, unknown> | null;
+  minSeq: number;
+}
+
+/** Live cancelOn listeners for the given event names. */
+export async function cancelsForEvents(sql: Sql, names: string[]): Promise<OpenCancel[]> {
+  if (names.length === 0) return [];
+  const rows = await sql`
+    select * from cancels where event_name = any(${names}::text[]) and (expires_at is null or expires_at > now()) order by id`;
+  return rows.map((r) => ({
+    id: Number(r.id),
+    runId: r.run_id,
+    eventName: r.event_name,
+    expression: r.expression,
+    match: r.match,
+    triggerEvent: r.trigger_event,
+    minSeq: Number(r.min_seq),
+  }));
+}
