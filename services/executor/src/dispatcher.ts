@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { fromJson, type JsonObject } from "@bufbuild/protobuf";
+import { CheckpointingSchema, type Checkpointing } from "@tenax/proto";
 import { limits, toEventJson, type Logger } from "@tenax/common";
 import { claimContext, leaseRelease, queueClaim, queueClaimLimited, type Database, type FunctionKey } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
@@ -8,8 +10,8 @@ import { freeSlots, type Inflight, type WorkerSession } from "./session.js";
 export interface Dispatcher {
   /** Claims and hands out work until capacity or the queue runs out. Coalesces concurrent calls. */
   pump(): void;
-  /** Sends the next execute request of an in-flight run (same lease, new request id). */
-  send(session: WorkerSession, work: Inflight): void;
+  /** Sends the next execute request of an in-flight run (same lease, new request id); `full` resends the current request with its whole memo. */
+  send(session: WorkerSession, work: Inflight, full?: boolean): void;
   stop(): void;
 }
 
@@ -25,9 +27,15 @@ export function createDispatcher(deps: {
   let again = false;
   let stopped = false;
 
-  const send = (session: WorkerSession, work: Inflight) => {
-    work.requestId = randomUUID();
+  const send = (session: WorkerSession, work: Inflight, full = false) => {
+    if (!full) work.requestId = randomUUID();
+    work.checkpointSequence = 0;
     session.requests.set(work.requestId, work);
+    // The worker keeps the memo of this run's previous request: send only what it lacks (no
+    // O(n²) transfer for long runs). memo_fetch asks for the whole memo again.
+    const offset = !full && work.memoSent > 0 && work.memoSent <= work.memo.length ? work.memoSent : 0;
+    work.memoSent = work.memo.length;
+    const discovery = !work.targetStepId && !work.planMode;
     session.send({
       kind: {
         case: "execute",
@@ -42,8 +50,9 @@ export function createDispatcher(deps: {
           maxAttempts: work.maxAttempts,
           event: work.events[0],
           events: work.events,
-          memo: work.memo,
-          memoOffset: 0,
+          memo: offset ? work.memo.slice(offset) : work.memo,
+          memoOffset: offset,
+          checkpointing: discovery ? work.checkpointing : undefined,
           targetStepId: work.targetStepId,
           // Once a run went parallel, a step found by discovery may already be queued on its
           // own; running it inline too would run it twice.
@@ -100,6 +109,9 @@ export function createDispatcher(deps: {
         targetStepId: item.targetStepId,
         itemTarget: item.targetStepId,
         planMode: ctx.run.planMode,
+        checkpointing: checkpointingOf(ctx.config),
+        checkpointSequence: 0,
+        memoSent: 0,
         eventSeqFloor: ctx.eventSeqFloor,
         triggerEvent: ctx.events[0] ? (toEventJson(ctx.events[0]) as unknown as Record<string, unknown>) : {},
         events: ctx.events.map(storedEventFromRow),
@@ -146,4 +158,11 @@ function pickSession(open: WorkerSession[], appId: string, functionId: string): 
     if (!best || freeSlots(s) > freeSlots(best)) best = s;
   }
   return best;
+}
+
+/** The function version's checkpointing settings (protobuf JSON in the stored config), when enabled. */
+function checkpointingOf(config: Record<string, unknown>): Checkpointing | undefined {
+  const c = config.checkpointing as { enabled?: boolean } | undefined;
+  if (!c?.enabled) return undefined;
+  return fromJson(CheckpointingSchema, c as JsonObject, { ignoreUnknownFields: true });
 }

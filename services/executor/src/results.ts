@@ -55,6 +55,12 @@ export async function handleResult(deps: ResultDeps, session: WorkerSession, res
       case OpCode.RUN_ERROR:
         if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return finish(deps, session, work, "failed", null, op.error ?? null);
         return retryLater(deps, session, work, op);
+      case OpCode.YIELD:
+        // Checkpointing ran out of time: the next request carries the checkpointed steps.
+        session.requests.delete(work.requestId);
+        work.attempt = 0;
+        continueOrHandBack(deps, session, work);
+        return { accepted: true };
       case OpCode.STEP_PLANNED:
         if (work.planMode) break; // queued as its own item below, like any parallel step
         // One step found but not run inline: run it on the same lease, targeted.
@@ -157,14 +163,15 @@ async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight
  * Other processes may have memoized steps of this run meanwhile (a parallel step, a fired
  * sleep): when the stored count differs from what we hold, reload the memo in stored order.
  */
-async function syncMemo(deps: ResultDeps, work: Inflight, stepCount: number): Promise<void> {
+export async function syncMemo(deps: ResultDeps, work: Inflight, stepCount: number): Promise<void> {
   if (stepCount === work.memo.length) return;
   const steps = await runSteps(deps.database.sql, work.runId);
   work.memo = steps.map(memoEntryFromStep);
+  work.memoSent = 0; // the order may differ from what the worker holds: send it whole
   work.stateBytes = work.eventBytes + work.memo.reduce((n, m) => n + memoBytes(m), 0);
 }
 
-function appendMemo(work: Inflight, s: StepInsert): void {
+export function appendMemo(work: Inflight, s: StepInsert): void {
   const data = encoder.encode(s.output ?? "null");
   work.memo.push(
     create(MemoEntrySchema, {

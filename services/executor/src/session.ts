@@ -1,5 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { ErrorCode, ExecutorMessageSchema, MemoEntry, StoredEvent } from "@tenax/proto";
+import type { Checkpointing, ErrorCode, ExecutorMessageSchema, MemoEntry, StoredEvent } from "@tenax/proto";
 
 /** What became of a result: the worker is told via result_ack. */
 export type ResultOutcome = { accepted: true } | { accepted: false; code: ErrorCode; message: string };
@@ -23,6 +23,12 @@ export interface Inflight {
   itemTarget: string;
   /** The run planned parallel steps: discovery requests must not run steps inline any more. */
   planMode: boolean;
+  /** Checkpointing settings of the run's function version, when enabled. */
+  checkpointing?: Checkpointing;
+  /** Last checkpoint sequence stored for the current request. */
+  checkpointSequence: number;
+  /** Memo entries the worker holds from the previous request: later requests send only the rest. */
+  memoSent: number;
   /** Waits created by this request see only events received after this sequence. */
   eventSeqFloor: number;
   /** The run's triggering event as expressions see it (`event`). */

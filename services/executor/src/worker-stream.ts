@@ -7,6 +7,7 @@ import { leaseExtend, leaseRelease, workerConnected, workerDisconnected, type Da
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { registerFunctions } from "./register.js";
+import { handleCheckpoint } from "./checkpoint.js";
 import { handleResult, type ResultOutcome } from "./results.js";
 import type { Outgoing, WorkerSession } from "./session.js";
 
@@ -160,6 +161,27 @@ async function onMessage(deps: StreamDeps, session: WorkerSession, msg: WorkerMe
       if (work && expires !== null) work.leaseExpiresAtMs = expires;
       if (work && expires === null) session.requests.delete(requestId);
       session.send({ kind: { case: "leaseExtended", value: { requestId, ok: expires !== null, leaseExpiresAtMs: BigInt(expires ?? 0) } } });
+      return;
+    }
+    case "checkpoint": {
+      const cp = msg.kind.value;
+      const outcome = await handleCheckpoint({ ...deps }, session, cp).catch((err) => {
+        logger.warn("could not persist checkpoint; worker will resend", { err: String(err), runId: cp.runId });
+        return { accepted: false as const, code: ErrorCode.INTERNAL, message: String((err as Error)?.message ?? err) };
+      });
+      session.send({
+        kind: {
+          case: "resultAck",
+          value: outcome.accepted
+            ? { requestId: cp.requestId, accepted: true, checkpointSequence: cp.sequence }
+            : { requestId: cp.requestId, accepted: false, code: outcome.code, message: outcome.message, checkpointSequence: cp.sequence },
+        },
+      });
+      return;
+    }
+    case "memoFetch": {
+      const work = session.requests.get(msg.kind.value.requestId);
+      if (work) deps.dispatcher.send(session, work, true);
       return;
     }
     case "goodbye":

@@ -113,3 +113,54 @@ export async function functionCurrent(sql: Sql, p: { appId: string; functionId: 
   const [row] = await sql`select version, config from functions where app_id = ${p.appId} and function_id = ${p.functionId}`;
   return row ? { version: row.version, config: row.config } : null;
 }
+
+export interface CheckpointSave {
+  runId: string;
+  leaseId: string;
+  leaseMs: number;
+  steps: (StepInsert & { attempt: number })[];
+}
+
+export type CheckpointOutcome =
+  | { kind: "fenced" }
+  | { kind: "stored"; stored: string[]; stepCount: number; eventSeqFloor: number; runEnded: boolean };
+
+/**
+ * Memoizes a checkpoint (steps a worker ran back to back within one request) in one statement:
+ * fenced by the lease like any result, duplicates ignored, the lease renewed.
+ */
+export async function stepsCheckpoint(sql: Sql, p: CheckpointSave): Promise<CheckpointOutcome> {
+  const payload = p.steps.map((s, n) => ({ n, ...s }));
+  const [row] = await sql`
+    with q as (
+      select run_id from queue where run_id = ${p.runId} and lease_id = ${p.leaseId} and lease_expires_at > now() for update
+    ), x as (
+      select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+        as x(n int, "stepId" text, "userId" text, name text, status text, output text, error jsonb, attempt int)
+    ), s as (
+      insert into steps (run_id, step_id, user_id, name, status, output, error, attempt)
+      select ${p.runId}, "stepId", "userId", name, status, output, error, attempt from x where exists (select 1 from q) order by n
+      on conflict do nothing
+      returning step_id
+    ), r as (
+      update runs set step_count = step_count + (select count(*) from s), attempt = 0, updated_at = now()
+      where id = ${p.runId} and exists (select 1 from q)
+      returning step_count, status
+    ), u as (
+      update queue set attempt = 0, lease_expires_at = now() + ${p.leaseMs} * interval '1 millisecond'
+      where run_id = ${p.runId} and lease_id = ${p.leaseId} and exists (select 1 from q)
+      returning id
+    )
+    select (select count(*) from q)::int as leased, (select array_agg(step_id) from s) as stored,
+      (select step_count from r) as step_count, (select status from r) as run_status, (select count(*) from u) as renewed,
+      (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
+      case when exists (select 1 from s) then pg_notify(${channels.runs}, ${p.runId}) end as notified`;
+  if (row.leased === 0) return { kind: "fenced" };
+  return {
+    kind: "stored",
+    stored: (row.stored as string[] | null) ?? [],
+    stepCount: Number(row.step_count),
+    eventSeqFloor: Number(row.event_seq),
+    runEnded: row.run_status === "cancelled",
+  };
+}

@@ -1,0 +1,58 @@
+import { limits } from "@tenax/common";
+import { ErrorCode, OpCode, type Checkpoint } from "@tenax/proto";
+import { queueDrop, stepsCheckpoint } from "@tenax/state";
+import type { ResultDeps } from "./results.js";
+import { appendMemo, syncMemo } from "./results.js";
+import type { ResultOutcome, WorkerSession } from "./session.js";
+
+const utf8 = new TextDecoder();
+
+/**
+ * Persists a checkpoint: steps a worker ran back to back within one request (checkpointing).
+ * Fenced by the lease; the request stays in flight, so its final result comes later. A resent
+ * checkpoint (same sequence) is acknowledged again; its steps are deduplicated by id anyway.
+ */
+export async function handleCheckpoint(deps: ResultDeps, session: WorkerSession, cp: Checkpoint): Promise<ResultOutcome> {
+  const work = session.requests.get(cp.requestId);
+  if (!work || work.leaseId !== cp.leaseId) {
+    return { accepted: false, code: ErrorCode.LEASE_EXPIRED, message: `request ${cp.requestId} is not held by this connection` };
+  }
+  if (cp.sequence <= work.checkpointSequence) return { accepted: true };
+  const bad = cp.ops.find((o) => o.code !== OpCode.STEP_RAN || o.data.length > limits.stepOutputMaxBytes);
+  if (bad) {
+    return { accepted: false, code: ErrorCode.PROTOCOL, message: `checkpoint ops must be STEP_RAN with outputs up to ${limits.stepOutputMaxBytes} bytes; got ${OpCode[bad.code]} for "${bad.userId}"` };
+  }
+  const steps = cp.ops.map((o) => ({
+    stepId: o.stepId,
+    userId: o.userId,
+    name: o.name || o.userId,
+    status: "completed" as const,
+    output: utf8.decode(o.data) || "null",
+    error: null,
+    attempt: 0,
+  }));
+  if (steps[0]) steps[0].attempt = work.attempt; // only the request's first step may be a retry
+  if (work.memo.length + steps.length > limits.stepsPerRun) {
+    return { accepted: false, code: ErrorCode.STEP_LIMIT_EXCEEDED, message: `[step_limit_exceeded] the limit is ${limits.stepsPerRun} steps per run` };
+  }
+  const saved = await stepsCheckpoint(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, leaseMs: deps.config.leaseMs, steps });
+  if (saved.kind === "fenced") {
+    session.requests.delete(work.requestId);
+    return { accepted: false, code: ErrorCode.LEASE_EXPIRED, message: `lease ${work.leaseId} of run ${work.runId} is no longer held` };
+  }
+  if (saved.runEnded) {
+    session.requests.delete(work.requestId);
+    await queueDrop(deps.database.sql, work);
+    deps.dispatcher.pump();
+    return { accepted: false, code: ErrorCode.CANCELLED, message: `run ${work.runId} was cancelled; its checkpointed steps are stored` };
+  }
+  const stored = new Set(saved.stored);
+  for (const s of steps) if (stored.has(s.stepId)) appendMemo(work, s);
+  work.checkpointSequence = cp.sequence;
+  work.attempt = 0;
+  work.eventSeqFloor = saved.eventSeqFloor;
+  work.leaseExpiresAtMs = Date.now() + deps.config.leaseMs;
+  await syncMemo(deps, work, saved.stepCount);
+  return { accepted: true };
+}
+
