@@ -95,13 +95,29 @@ export async function* workerStream(deps: StreamDeps, messages: AsyncIterable<Wo
   const onAbort = () => session.close("stream aborted");
   signal.addEventListener("abort", onAbort);
 
+  // Messages of one run are handled in order; different runs concurrently, so their commits
+  // overlap (Postgres group-commits them) instead of queueing behind one another.
+  const chains = new Map<string, Promise<void>>();
   const consume = async () => {
     for (;;) {
       const next = await iterator.next();
       if (next.done) break;
       session.lastSeenMs = Date.now();
-      await onMessage(deps, session, next.value, logger);
+      const key = runKey(session, next.value);
+      if (key === undefined) {
+        await onMessage(deps, session, next.value, logger);
+        continue;
+      }
+      const message = next.value;
+      const done = (chains.get(key) ?? Promise.resolve())
+        .then(() => onMessage(deps, session, message, logger))
+        .catch((err) => logger.warn("worker message failed", { err: String(err) }))
+        .finally(() => {
+          if (chains.get(key) === done) chains.delete(key);
+        });
+      chains.set(key, done);
     }
+    await Promise.all(chains.values());
   };
   consume().then(
     () => session.close("worker ended the stream"),
@@ -203,4 +219,18 @@ async function onMessage(deps: StreamDeps, session: WorkerSession, msg: WorkerMe
 function rememberOutcome(session: WorkerSession, requestId: string, outcome: ResultOutcome): void {
   session.recentOutcomes.set(requestId, outcome);
   if (session.recentOutcomes.size > 1000) session.recentOutcomes.delete(session.recentOutcomes.keys().next().value!);
+}
+
+/** The run a message belongs to (its ordering key), or undefined for session-level messages. */
+function runKey(session: WorkerSession, msg: WorkerMessage): string | undefined {
+  switch (msg.kind.case) {
+    case "result":
+    case "checkpoint":
+      return msg.kind.value.runId;
+    case "extendLease":
+    case "memoFetch":
+      return session.requests.get(msg.kind.value.requestId)?.runId ?? `request:${msg.kind.value.requestId}`;
+    default:
+      return undefined;
+  }
 }
