@@ -56,8 +56,17 @@ describe("worker protocol", () => {
         value: { requestId: req.requestId, leaseId: req.leaseId, runId: req.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: new TextEncoder().encode(output) }] },
       },
     });
+    // A checkpoint under the expired lease is fenced off like a result.
+    await slow.send({
+      kind: {
+        case: "checkpoint",
+        value: { requestId: first.requestId, leaseId: first.leaseId, runId: first.runId, sequence: 1, ops: [{ code: OpCode.STEP_RAN, stepId: "x", userId: "x", data: new TextEncoder().encode("1") }] },
+      },
+    });
+    const cpAck = await slow.next((m) => m.kind.case === "resultAck" && m.kind.value.checkpointSequence === 1);
+    expect(cpAck.kind.value).toMatchObject({ accepted: false, code: ErrorCode.LEASE_EXPIRED });
     await slow.send(complete(first, '"late"'));
-    const lateAck = await slow.next((m) => m.kind.case === "resultAck");
+    const lateAck = await slow.next((m) => m.kind.case === "resultAck" && m.kind.value.checkpointSequence === 0);
     expect(lateAck.kind.value).toMatchObject({ accepted: false, code: ErrorCode.LEASE_EXPIRED });
     await rescuer.send(complete(second, '"rescued"'));
     const ack = await rescuer.next((m) => m.kind.case === "resultAck");

@@ -1,4 +1,6 @@
 import { TenaxError } from "../errors/tenax-error.js";
+import { toCheckpointing } from "../function/checkpointing.js";
+import type { CheckpointingOptions } from "../function/types.js";
 import { createJsonLogger, type Logger, type LogLevel } from "../logger/logger.js";
 
 /** Options of `new Tenax(...)`. Unset values fall back to environment variables. */
@@ -17,6 +19,11 @@ export interface TenaxOptions {
   signingKey?: string;
   /** App version; the newest version decides function configs. Default "1". */
   appVersion?: string;
+  /**
+   * Default `checkpointing` of this client's functions (a function's own
+   * setting, `false` included, replaces it as a whole). Default: off.
+   */
+  checkpointing?: boolean | CheckpointingOptions;
 }
 
 /** TenaxOptions with every default applied. */
@@ -28,6 +35,8 @@ export interface ResolvedConfig {
   executorUrl: string;
   eventKey: string | undefined;
   signingKey: string | undefined;
+  /** Validated; `createFunction` applies it to functions without their own setting. */
+  checkpointing: boolean | CheckpointingOptions | undefined;
 }
 
 const DEFAULT_INGEST_URL = "http://127.0.0.1:8288";
@@ -39,6 +48,8 @@ export function resolveConfig(options: TenaxOptions, env: NodeJS.ProcessEnv = pr
   if (typeof options?.id !== "string" || options.id.trim() === "") {
     throw new TenaxError("invalid_config", "new Tenax(): `id` must be a non-empty string (the app id)");
   }
+  // Checked here for early feedback; each function resolves it again.
+  toCheckpointing(options.checkpointing, (field, problem) => new TenaxError("invalid_config", `new Tenax(): ${field} ${problem}`));
   const level = env.TENAX_LOG_LEVEL?.toLowerCase();
   return {
     appId: options.id,
@@ -48,6 +59,7 @@ export function resolveConfig(options: TenaxOptions, env: NodeJS.ProcessEnv = pr
     executorUrl: options.executorUrl ?? nonEmpty(env.TENAX_EXECUTOR_URL) ?? DEFAULT_EXECUTOR_URL,
     eventKey: options.eventKey ?? nonEmpty(env.TENAX_EVENT_KEY),
     signingKey: options.signingKey ?? nonEmpty(env.TENAX_SIGNING_KEY),
+    checkpointing: options.checkpointing,
   };
 }
 

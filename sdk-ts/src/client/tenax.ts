@@ -30,14 +30,15 @@ export class Tenax {
    * Defines a function. Throws a TenaxError `invalid_config` for obviously
    * wrong options; the executor validates the rest at registration. With
    * `onFailure`, the function gets a companion "<id>-failure" function
-   * (see FunctionOptions.onFailure).
+   * (see FunctionOptions.onFailure). Without its own `checkpointing`, the
+   * function gets the client's.
    */
   createFunction<TData = Record<string, any>, TResult = unknown>(
     options: FunctionOptions<TData>,
     trigger: TriggerOptions | TriggerOptions[],
     handler: Handler<TData, TResult>,
   ): TenaxFunction<TData, TResult> {
-    return createFunction(options, trigger, handler, this.id);
+    return createFunction(options, trigger, handler, this.id, { checkpointing: this.#config.checkpointing });
   }
 
   /** Sends one or more events; resolves with their effective ids, in order. */

@@ -457,3 +457,25 @@ describe("executeFunction: determinism warnings", () => {
     expect(ops.map((op) => op.code)).toEqual([OpCode.STEP_PLANNED, OpCode.SLEEP]);
   });
 });
+
+describe("shouldYield", () => {
+  it("reports YIELD instead of running a new step.run inline; the body does not run", async () => {
+    const body = vi.fn(() => 1);
+    const { ops } = await report(async ({ step }) => step.run("a", body), { shouldYield: () => true });
+    expect(ops).toEqual([{ code: OpCode.YIELD }]);
+    expect(body).not.toHaveBeenCalled();
+  });
+
+  it("is not asked for executor steps, targeted steps, planned steps or a finished handler", async () => {
+    const shouldYield = vi.fn(() => true);
+    const sleep = await report(async ({ step }) => step.sleep("nap", "1s"), { shouldYield });
+    expect(sleep.ops.map((op) => op.code)).toEqual([OpCode.SLEEP]);
+    const target = await report(async ({ step }) => step.run("a", () => 1), { shouldYield, targetStepId: sha1("a") });
+    expect(target.ops.map((op) => op.code)).toEqual([OpCode.STEP_RAN]);
+    const planned = await report(async ({ step }) => Promise.all([step.run("a", () => 1), step.run("b", () => 2)]), { shouldYield });
+    expect(planned.ops.map((op) => op.code)).toEqual([OpCode.STEP_PLANNED, OpCode.STEP_PLANNED]);
+    const done = await report(() => "ok", { shouldYield });
+    expect(done.ops.map((op) => op.code)).toEqual([OpCode.RUN_COMPLETE]);
+    expect(shouldYield).not.toHaveBeenCalled();
+  });
+});

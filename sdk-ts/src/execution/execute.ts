@@ -6,7 +6,7 @@ import { createStepTools } from "../steps/step-tools.js";
 import { createExecutionState, type FoundStep } from "./execution-state.js";
 import { createLogScope, type LogScope } from "./log-scope.js";
 import { createMemo, type MemoEntryInput } from "./memo.js";
-import { executorStepOp, plannedOp, type ReportedOp } from "./ops.js";
+import { executorStepOp, plannedOp, yieldOp, type ReportedOp } from "./ops.js";
 import { runOutcomeOp, type HandlerOutcome } from "./run-outcome.js";
 import { runStep } from "./run-step.js";
 import { waitForDecision } from "./settle.js";
@@ -36,6 +36,13 @@ export interface ExecutionInput {
   logger: Logger;
   /** Clock for absolute op times (sleep, timeouts). Default Date.now. */
   now?: () => number;
+  /**
+   * Asked (once) when the replay would run a new step.run body inline
+   * without a target: true reports YIELD instead, and the body does not
+   * run. The worker uses it to end a checkpointed request (max runtime,
+   * draining). Default: never yield.
+   */
+  shouldYield?: () => boolean;
 }
 
 export interface ExecutableFunction {
@@ -54,7 +61,8 @@ export interface ExecutionReport {
  * RUN_COMPLETE/RUN_ERROR when the handler settles; otherwise, for the new
  * steps it reached, the outcome of the one step.run run inline, or one op per
  * step (STEP_PLANNED for step.run, SLEEP / WAIT_FOR_EVENT / INVOKE_FUNCTION /
- * SEND_EVENT for the steps the executor carries out).
+ * SEND_EVENT for the steps the executor carries out). YIELD instead of
+ * running a step inline when `shouldYield` says so.
  */
 export async function executeFunction(fn: ExecutableFunction, input: ExecutionInput): Promise<ExecutionReport> {
   const state = createExecutionState(createMemo(input.memo), { now: input.now, appId: input.appId });
@@ -109,7 +117,10 @@ export async function executeFunction(fn: ExecutableFunction, input: ExecutionIn
     });
     return { ops: found.map(reportFound), warnings };
   }
-  if (found.length === 1 && !input.disableImmediateExecution) return { ops: [await runOrReport(found[0], logScope)], warnings };
+  if (found.length === 1 && !input.disableImmediateExecution) {
+    if (found[0].kind === "inline" && input.shouldYield?.()) return { ops: [yieldOp()], warnings };
+    return { ops: [await runOrReport(found[0], logScope)], warnings };
+  }
   return { ops: found.map(reportFound), warnings };
 }
 

@@ -40,6 +40,11 @@ export function plannedOp(step: StepIdentity): ReportedOp {
   return stepOp(OpCode.STEP_PLANNED, step);
 }
 
+/** YIELD: the worker stops before running a step (checkpointing ran out of time); the executor schedules the run again. */
+export function yieldOp(): ReportedOp {
+  return { code: OpCode.YIELD };
+}
+
 const OP_CODES: Record<StepOpOptions["case"], OpCode> = {
   sleep: OpCode.SLEEP,
   waitForEvent: OpCode.WAIT_FOR_EVENT,

@@ -3,7 +3,7 @@ import { celString } from "./cel-string.js";
 import type { TenaxFunction } from "./create-function.js";
 import { toFailureContext } from "./failure-context.js";
 import { toFunctionConfig } from "./function-config.js";
-import type { EventTriggerOptions, FunctionOptions, Handler } from "./types.js";
+import type { EventTriggerOptions, FunctionDefaults, FunctionOptions, Handler } from "./types.js";
 
 /** Id of the function running `onFailure` of function `functionId`. */
 export function failureFunctionId(functionId: string): string {
@@ -23,20 +23,23 @@ export function failureTrigger(functionId: string, appId?: string): EventTrigger
 
 /**
  * The companion function of a function with `onFailure`: id "<id>-failure",
- * name "<name> (failure handler)", the parent's retries, triggered by the
- * parent's `tenax/function.failed` events; its handler calls `onFailure`
- * with the original event and the error (see toFailureContext).
+ * name "<name> (failure handler)", the parent's retries and checkpointing
+ * (its own, else the client default), triggered by the parent's
+ * `tenax/function.failed` events; its handler calls `onFailure` with the
+ * original event and the error (see toFailureContext).
  */
 export function createFailureFunction(
   options: FunctionOptions<any>,
   appId?: string,
+  defaults: FunctionDefaults = {},
 ): TenaxFunction<Partial<FunctionFailedEventData>, unknown> | undefined {
   const onFailure = options.onFailure;
   if (onFailure === undefined) return undefined;
   const id = failureFunctionId(options.id);
   const config = toFunctionConfig(
-    { id, name: `${options.name ?? options.id} (failure handler)`, retries: options.retries },
+    { id, name: `${options.name ?? options.id} (failure handler)`, retries: options.retries, checkpointing: options.checkpointing },
     failureTrigger(options.id, appId),
+    defaults,
   );
   const handler: Handler<Partial<FunctionFailedEventData>> = (ctx) => onFailure(toFailureContext(ctx));
   return appId === undefined ? { id, config, handler } : { id, appId, config, handler };

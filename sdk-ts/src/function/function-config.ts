@@ -1,7 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import {
   CancelOnSchema,
-  CheckpointingSchema,
   ConcurrencyLimitSchema,
   FunctionConfigSchema,
   TimeoutsSchema,
@@ -11,7 +10,8 @@ import {
 } from "@tenax/proto";
 import { TenaxError } from "../errors/tenax-error.js";
 import { parseDuration, type Duration } from "../time/duration.js";
-import type { CancelOnOption, ConcurrencyOption, FunctionOptions, TriggerOptions } from "./types.js";
+import { toCheckpointing } from "./checkpointing.js";
+import type { CancelOnOption, ConcurrencyOption, FunctionDefaults, FunctionOptions, TriggerOptions } from "./types.js";
 
 const MAX_TRIGGERS = 10;
 const MAX_RETRIES = 20;
@@ -19,9 +19,14 @@ const MAX_RETRIES = 20;
 /**
  * Builds the proto FunctionConfig, throwing `invalid_config` for what is
  * obviously wrong. The server validates again (expressions, cron, limits);
- * this only gives early feedback.
+ * this only gives early feedback. `defaults` (the client's) fill in options
+ * left undefined: `checkpointing` only.
  */
-export function toFunctionConfig(options: FunctionOptions<any>, trigger: TriggerOptions | TriggerOptions[]): FunctionConfig {
+export function toFunctionConfig(
+  options: FunctionOptions<any>,
+  trigger: TriggerOptions | TriggerOptions[],
+  defaults: FunctionDefaults = {},
+): FunctionConfig {
   if (typeof options?.id !== "string" || options.id.trim() === "") {
     throw new TenaxError("invalid_config", "createFunction(): `id` must be a non-empty string");
   }
@@ -47,8 +52,7 @@ export function toFunctionConfig(options: FunctionOptions<any>, trigger: Trigger
     throw fail("onFailure", "must be a function");
   }
 
-  const checkpointing = options.checkpointing;
-  const checkpointOpts = typeof checkpointing === "object" && checkpointing !== null ? checkpointing : {};
+  const checkpointing = toCheckpointing(options.checkpointing !== undefined ? options.checkpointing : defaults.checkpointing, fail);
   return create(FunctionConfigSchema, {
     id: options.id,
     name: options.name ?? options.id,
@@ -64,14 +68,7 @@ export function toFunctionConfig(options: FunctionOptions<any>, trigger: Trigger
           runMs: ms(options.timeouts.finish !== undefined ? "timeouts.finish" : "timeouts.run", options.timeouts.finish ?? options.timeouts.run),
         })
       : undefined,
-    checkpointing: checkpointing
-      ? create(CheckpointingSchema, {
-          enabled: true,
-          bufferedSteps: checkpointOpts.bufferedSteps ?? 0,
-          maxIntervalMs: ms("checkpointing.maxInterval", checkpointOpts.maxInterval),
-          maxRuntimeMs: ms("checkpointing.maxRuntime", checkpointOpts.maxRuntime),
-        })
-      : undefined,
+    checkpointing,
     hasOnFailure: options.onFailure !== undefined,
   });
 }

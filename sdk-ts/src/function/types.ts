@@ -31,13 +31,25 @@ export interface CancelOnOption {
   timeout?: Duration;
 }
 
+/**
+ * Checkpointing: the worker runs a run's successive `step.run` steps within
+ * one request and persists their results in batches ("checkpoints") instead
+ * of one round trip to the executor per step. Fields left out get their
+ * defaults (see CHECKPOINTING_DEFAULTS).
+ */
 export interface CheckpointingOptions {
-  /** Flush after this many buffered step results. */
+  /** Send a checkpoint once this many step results are buffered: an integer 1..1000. Default 10 (1 = after every step). */
   bufferedSteps?: number;
-  /** Flush at least this often. */
+  /** Send a checkpoint at the latest this long after its first step result was buffered (0 = by count only). Default 50 ms. */
   maxInterval?: Duration;
-  /** Yield back to the executor after running this long. */
+  /** Hand the run back to the executor (it sends a new request) once a request ran this long, checked before each further step. Default 60 s. */
   maxRuntime?: Duration;
+}
+
+/** Defaults a Tenax client applies to the functions it creates. */
+export interface FunctionDefaults {
+  /** Used by every function whose `checkpointing` is undefined. */
+  checkpointing?: boolean | CheckpointingOptions;
 }
 
 export interface FunctionOptions<TData = Record<string, any>> {
@@ -55,6 +67,11 @@ export interface FunctionOptions<TData = Record<string, any>> {
   cancelOn?: CancelOnOption | CancelOnOption[];
   /** `start`: cancel if not started within this long of being triggered; `finish` (alias `run`): cancel if still going this long after it started. */
   timeouts?: { start?: Duration; finish?: Duration; run?: Duration };
+  /**
+   * Run successive steps within one request, persisting them in batches
+   * (see CheckpointingOptions); `true` for the defaults, `false` to turn off
+   * a client-wide default. Default: the client's `checkpointing`, else off.
+   */
   checkpointing?: boolean | CheckpointingOptions;
   /**
    * Runs when a run of this function fails (after its retries), as its own

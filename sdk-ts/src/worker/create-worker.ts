@@ -78,6 +78,7 @@ export async function createWorker(config: WorkerClientConfig, options: ConnectO
     },
     onExecute: (session, request) => runner.handleExecute(session, request),
     onLeaseExtended: (session, message) => runner.handleLeaseExtended(session, message),
+    onCheckpointAck: (session, ack) => runner.handleCheckpointAck(session, ack),
     inFlight: () => runner.inFlight(),
   };
 
@@ -116,6 +117,8 @@ export async function createWorker(config: WorkerClientConfig, options: ConnectO
   let closed: Promise<void> | undefined;
   const close = async ({ timeoutMs = 30_000 }: CloseOptions = {}) => {
     closing = true;
+    // Checkpointed requests yield at their next step rather than run until maxRuntime.
+    runner.drain();
     wakeSleep?.();
     const session = current;
     if (session?.isOpen()) session.send({ case: "goodbye", value: { reason: "worker closing" } });

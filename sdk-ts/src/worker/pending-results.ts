@@ -23,7 +23,7 @@ export function createPendingResults(resend: (result: ExecutionResult) => void, 
       pending.set(result.requestId, { result, sentAt: Date.now(), resends: 0 });
     },
     ack(ack) {
-      // Non-zero sequences acknowledge checkpoints, which this SDK doesn't send yet.
+      // Non-zero sequences acknowledge checkpoints (see CheckpointBuffer), not results.
       if (ack.checkpointSequence !== 0) return;
       const entry = pending.get(ack.requestId);
       if (!entry) return;

@@ -1,12 +1,10 @@
 import { create } from "@bufbuild/protobuf";
-import { ExecutionResultSchema, OpCode, type ExecuteRequest, type LeaseExtended, type MemoEntry } from "@tenax/proto";
-import { serializeError } from "../errors/serialize.js";
-import { TenaxError } from "../errors/tenax-error.js";
-import { executeFunction } from "../execution/execute.js";
-import { fromExecuteRequest } from "../execution/from-execute-request.js";
-import type { ReportedOp } from "../execution/ops.js";
+import { ExecutionResultSchema, OpCode, type ExecuteRequest, type LeaseExtended, type MemoEntry, type ResultAck } from "@tenax/proto";
 import type { TenaxFunction } from "../function/create-function.js";
 import type { Logger } from "../logger/logger.js";
+import { createCheckpointBuffer, type CheckpointBuffer } from "./checkpoint-buffer.js";
+import { checkpointSettings } from "./checkpoint-settings.js";
+import { executeRequest, type ExecuteRequestOutcome, type RequestCheckpointing } from "./execute-request.js";
 import type { MemoCache } from "./memo-cache.js";
 import type { Semaphore } from "./semaphore.js";
 import type { Session } from "./session.js";
@@ -21,6 +19,10 @@ export interface RequestRunnerOptions {
 export interface RequestRunner {
   handleExecute(session: Session, request: ExecuteRequest): void;
   handleLeaseExtended(session: Session, message: LeaseExtended): void;
+  /** Hands the ack of a checkpoint (`checkpoint_sequence` > 0) to its request. */
+  handleCheckpointAck(session: Session, ack: ResultAck): void;
+  /** The worker drains: checkpointed requests yield before their next step instead of running on. */
+  drain(): void;
   /** Requests received and not finished (running or waiting for a slot). */
   inFlight(): number;
 }
@@ -29,55 +31,95 @@ interface ActiveRequest {
   session: Session;
   request: ExecuteRequest;
   abandoned: boolean;
+  /** The request's checkpoints, when it checkpoints. */
+  checkpoints?: CheckpointBuffer;
+  /** Its result was sent or dropped; only checkpoint acks may still come. */
+  done: boolean;
 }
 
-/** Runs execute requests: ack, bounded execution, lease extension, result. */
+// How long a finished request waits for the acks of its last checkpoints (INTERNAL → resend).
+const CHECKPOINT_ACK_LINGER_MS = 30_000;
+
+/**
+ * Runs execute requests: ack, bounded execution, lease extension, result.
+ * Under checkpointing (see executeRequest) a request also sends checkpoints:
+ * the buffer is flushed before the result, so the executor persists the
+ * steps first; a checkpoint the executor refuses abandons the request.
+ */
 export function createRequestRunner(options: RequestRunnerOptions): RequestRunner {
   const { functions, semaphore, memoCache, logger } = options;
   const active = new Map<string, ActiveRequest>();
+  // Requests with checkpoints, kept past their result until every checkpoint is acked.
+  const checkpointing = new Map<string, ActiveRequest>();
+  let draining = false;
 
-  const execute = async (request: ExecuteRequest, memo: MemoEntry[]): Promise<ReportedOp[]> => {
-    const fn = functions.get(request.functionId);
-    if (!fn) {
-      // Retriable: another worker of the app may serve it.
-      const error = new TenaxError("function_not_found", `this worker does not serve function "${request.functionId}"`);
-      return [{ code: OpCode.RUN_ERROR, error: serializeError(error) }];
-    }
-    try {
-      const report = await executeFunction(fn, fromExecuteRequest(request, memo, logger));
-      // The engine is pure; its warnings (e.g. determinism) are logged here.
-      const run = { runId: request.runId, functionId: request.functionId, attempt: request.attempt };
-      for (const warning of report.warnings) logger.warn(warning.message, { ...run, ...warning.fields });
-      return report.ops;
-    } catch (err) {
-      // The engine catches user errors itself; this is an SDK bug, so let the run retry.
-      logger.error("execution failed inside the SDK", { runId: request.runId, error: err });
-      const error = new TenaxError("internal", "the SDK failed to execute the request", { cause: err });
-      return [{ code: OpCode.RUN_ERROR, error: serializeError(error) }];
-    }
+  const abandon = (entry: ActiveRequest, message: string, fields: Record<string, unknown> = {}) => {
+    if (entry.abandoned) return;
+    entry.abandoned = true;
+    entry.checkpoints?.close();
+    logger.warn(message, { requestId: entry.request.requestId, runId: entry.request.runId, ...fields });
+  };
+
+  /** Forgets the request's checkpoints once nothing more can come of them. */
+  const settleCheckpoints = (entry: ActiveRequest) => {
+    const buffer = entry.checkpoints;
+    if (!buffer || !entry.done) return;
+    if (!entry.abandoned && entry.session.isOpen() && buffer.unacked() > 0) return;
+    buffer.close();
+    if (checkpointing.get(entry.request.requestId) === entry) checkpointing.delete(entry.request.requestId);
+  };
+
+  const startCheckpointing = (entry: ActiveRequest): RequestCheckpointing | undefined => {
+    const { session, request } = entry;
+    const settings = checkpointSettings(request);
+    if (!settings) return undefined;
+    const buffer = createCheckpointBuffer({
+      request: { requestId: request.requestId, leaseId: request.leaseId, runId: request.runId },
+      settings,
+      send: (checkpoint) => session.send({ case: "checkpoint", value: checkpoint }),
+      onLost: (reason) => abandon(entry, "checkpoint not persisted; abandoning request", { reason }),
+      logger,
+    });
+    entry.checkpoints = buffer;
+    checkpointing.set(request.requestId, entry);
+    return { buffer, maxRuntimeMs: settings.maxRuntimeMs };
   };
 
   const run = async (entry: ActiveRequest, memo: MemoEntry[]) => {
     const { session, request } = entry;
+    const lost = () => entry.abandoned || !session.isOpen();
     const release = await semaphore.acquire();
-    let ops: ReportedOp[];
+    let outcome: ExecuteRequestOutcome;
     try {
       // Lost while queued: the executor redelivers, so don't run the steps twice.
-      if (entry.abandoned || !session.isOpen()) return;
-      ops = await execute(request, memo);
+      if (lost()) return;
+      outcome = await executeRequest({
+        fn: functions.get(request.functionId),
+        request,
+        memo,
+        logger,
+        checkpointing: startCheckpointing(entry),
+        lost,
+        draining: () => draining,
+      });
     } finally {
       release();
     }
-    const finished = ops.some((op) => op.code === OpCode.RUN_COMPLETE || (op.code === OpCode.RUN_ERROR && op.noRetry));
-    if (finished) memoCache.forget(request.runId);
-    else memoCache.remember(request.runId, memo);
-    if (entry.abandoned || !session.isOpen()) {
+    const { ops } = outcome;
+    if (!ops || lost()) {
+      // Checkpointed steps may not have been persisted: keep only what the executor sent.
+      memoCache.remember(request.runId, memo);
       logger.warn("dropping result: lease lost or stream closed; the executor will redeliver", {
         requestId: request.requestId,
         runId: request.runId,
       });
       return;
     }
+    // Stream order: the executor persists the buffered steps before it reads the result.
+    entry.checkpoints?.flush();
+    const finished = ops.some((op) => op.code === OpCode.RUN_COMPLETE || (op.code === OpCode.RUN_ERROR && op.noRetry));
+    if (finished) memoCache.forget(request.runId);
+    else memoCache.remember(request.runId, outcome.memo);
     session.sendResult(create(ExecutionResultSchema, { requestId: request.requestId, leaseId: request.leaseId, runId: request.runId, ops }));
   };
 
@@ -92,7 +134,7 @@ export function createRequestRunner(options: RequestRunnerOptions): RequestRunne
         session.send({ case: "memoFetch", value: { requestId } });
         return;
       }
-      const entry: ActiveRequest = { session, request, abandoned: false };
+      const entry: ActiveRequest = { session, request, abandoned: false, done: false };
       active.set(requestId, entry);
       const interval = session.settings()?.extendLeaseIntervalMs ?? 10_000;
       const leaseTimer = setInterval(() => {
@@ -103,13 +145,30 @@ export function createRequestRunner(options: RequestRunnerOptions): RequestRunne
         .finally(() => {
           clearInterval(leaseTimer);
           if (active.get(requestId) === entry) active.delete(requestId);
+          entry.done = true;
+          settleCheckpoints(entry);
+          if (checkpointing.get(requestId) === entry) {
+            // Acks that never come must not keep the request forever.
+            setTimeout(() => {
+              entry.checkpoints?.close();
+              if (checkpointing.get(requestId) === entry) checkpointing.delete(requestId);
+            }, CHECKPOINT_ACK_LINGER_MS).unref();
+          }
         });
     },
     handleLeaseExtended(session, message) {
       const entry = active.get(message.requestId);
       if (!entry || entry.session !== session || message.ok) return;
-      entry.abandoned = true;
-      logger.warn("lease lost; abandoning request", { requestId: message.requestId, runId: entry.request.runId });
+      abandon(entry, "lease lost; abandoning request");
+    },
+    handleCheckpointAck(session, ack) {
+      const entry = checkpointing.get(ack.requestId);
+      if (!entry || entry.session !== session) return;
+      entry.checkpoints?.ack(ack);
+      settleCheckpoints(entry);
+    },
+    drain() {
+      draining = true;
     },
     inFlight: () => active.size,
   };

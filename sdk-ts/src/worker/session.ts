@@ -9,6 +9,7 @@ import {
   type HelloSchema,
   type LeaseExtended,
   type Registered,
+  type ResultAck,
   type WorkerMessage,
   type WorkerService,
 } from "@tenax/proto";
@@ -36,6 +37,8 @@ export interface SessionHandlers {
   onRegistered(session: Session, registered: Registered): void;
   onExecute(session: Session, request: ExecuteRequest): void;
   onLeaseExtended(session: Session, message: LeaseExtended): void;
+  /** A `result_ack` for a checkpoint (`checkpoint_sequence` > 0); acks of results are handled by the session. */
+  onCheckpointAck(session: Session, ack: ResultAck): void;
   /** Requests running on the worker, for heartbeats. */
   inFlight(): number;
 }
@@ -125,7 +128,8 @@ export function createSession(options: SessionOptions): Session {
         handlers.onExecute(session, kind.value);
         return true;
       case "resultAck":
-        pending.ack(kind.value);
+        if (kind.value.checkpointSequence !== 0) handlers.onCheckpointAck(session, kind.value);
+        else pending.ack(kind.value);
         return true;
       case "leaseExtended":
         handlers.onLeaseExtended(session, kind.value);
