@@ -2,7 +2,7 @@ import { limits } from "@tenax/common";
 import { ErrorCode, OpCode, type Checkpoint } from "@tenax/proto";
 import { queueDrop, stepsCheckpoint } from "@tenax/state";
 import type { ResultDeps } from "./results.js";
-import { appendMemo, syncMemo } from "./results.js";
+import { appendMemo, stepLimit, syncMemo } from "./results.js";
 import type { ResultOutcome, WorkerSession } from "./session.js";
 
 const utf8 = new TextDecoder();
@@ -33,6 +33,8 @@ export async function handleCheckpoint(deps: ResultDeps, session: WorkerSession,
   }));
   if (steps[0]) steps[0].attempt = work.attempt; // only the request's first step may be a retry
   if (work.memo.length + steps.length > limits.stepsPerRun) {
+    // The run fails, as it would without checkpointing; the worker abandons the request.
+    await stepLimit(deps, session, work);
     return { accepted: false, code: ErrorCode.STEP_LIMIT_EXCEEDED, message: `[step_limit_exceeded] the limit is ${limits.stepsPerRun} steps per run` };
   }
   const saved = await stepsCheckpoint(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, leaseMs: deps.config.leaseMs, steps });

@@ -215,7 +215,7 @@ async function finish(deps: ResultDeps, session: WorkerSession, work: Inflight, 
   return ok ? { accepted: true } : lost(deps, work);
 }
 
-function stepLimit(deps: ResultDeps, session: WorkerSession, work: Inflight): Promise<ResultOutcome> {
+export function stepLimit(deps: ResultDeps, session: WorkerSession, work: Inflight): Promise<ResultOutcome> {
   return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.STEP_LIMIT_EXCEEDED, "step_limit_exceeded", `run has ${work.memo.length} steps; the limit is ${limits.stepsPerRun}`));
 }
 
