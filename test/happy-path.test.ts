@@ -65,4 +65,16 @@ describe("a durable run end to end", () => {
     const run = await stack.runForEvent(id);
     expect(decode(run.output).a).toEqual({ n: 2 }); // from the first event (n: 1), not the duplicate
   });
+
+  it("pages through ListRuns without losing runs created in one transaction", async () => {
+    const { ids } = await stack.ingest.sendEvents({ events: Array.from({ length: 120 }, (_, i) => ({ name: "test/filtered", data: { amount: 200 + i } })) });
+    const seen = new Set<string>();
+    let pageToken = "";
+    do {
+      const page = await stack.runs.listRuns({ functionId: "filtered", pageSize: 50, pageToken });
+      for (const r of page.runs) seen.add(r.eventIds[0]!);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    for (const id of ids) expect(seen.has(id)).toBe(true);
+  });
 });

@@ -40,7 +40,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: 10_000 } }, handler);
   const h1 = http.createServer(handler);
   const sockets = new Set<net.Socket>();
-  const tcp = net.createServer((socket) => {
+  // No Nagle: hot-path messages are small and latency-bound (a step is a message each way).
+  const tcp = net.createServer({ noDelay: true }, (socket) => {
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.once("readable", () => {

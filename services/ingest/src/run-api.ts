@@ -23,7 +23,7 @@ export async function listRuns(database: Database, req: ListRunsRequest) {
   });
   const page = runs.slice(0, pageSize);
   const last = page[page.length - 1];
-  const nextPageToken = runs.length > pageSize && last ? Buffer.from(`${last.createdAtMs}:${last.id}`).toString("base64url") : "";
+  const nextPageToken = runs.length > pageSize && last ? Buffer.from(`${last.createdAtUs}:${last.id}`).toString("base64url") : "";
   return { runs: page.map(runToProto), nextPageToken };
 }
 
@@ -55,8 +55,8 @@ export async function requireRun(database: Database, runId: string) {
   return run;
 }
 
-function decodeToken(token: string): { createdAtMs: number; id: string } {
-  const [ms, id] = Buffer.from(token, "base64url").toString().split(":");
-  if (!ms || !id || !Number.isFinite(Number(ms)) || !isUuid(id)) throw invalidArgument("invalid_page_token", "page_token: not a token from ListRuns");
-  return { createdAtMs: Number(ms), id };
+function decodeToken(token: string): { createdAtUs: string; id: string } {
+  const [us, id] = Buffer.from(token, "base64url").toString().split(":");
+  if (!us || !id || !/^\d+$/.test(us) || !isUuid(id)) throw invalidArgument("invalid_page_token", "page_token: not a token from ListRuns");
+  return { createdAtUs: us, id };
 }

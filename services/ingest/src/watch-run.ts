@@ -47,6 +47,8 @@ export async function* watchRun(
     dirty = true;
     wake();
   });
+  const onAbort = () => wake();
+  signal.addEventListener("abort", onAbort, { once: true });
   try {
     let run = await requireRun(database, req.runId);
     let lastSeq = 0;
@@ -65,6 +67,7 @@ export async function* watchRun(
         lastStatus = run.status;
         if (isTerminal(run)) return;
       }
+      if (dirty) continue; // a change arrived while we were reading or yielding
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           dirty = true;
@@ -74,10 +77,10 @@ export async function* watchRun(
           clearTimeout(timer);
           resolve();
         };
-        signal.addEventListener("abort", () => wake(), { once: true });
       });
     }
   } finally {
+    signal.removeEventListener("abort", onAbort);
     unsubscribe();
   }
 }

@@ -66,22 +66,23 @@ export interface RunsListParams {
   status?: RunStatusName;
   eventId?: string;
   limit: number;
-  /** Keyset cursor: runs created before this (created_at ms, id). */
-  before?: { createdAtMs: number; id: string };
+  /** Keyset cursor: runs created before this (created_at in µs since the epoch, id). */
+  before?: { createdAtUs: string; id: string };
 }
 
-export async function runsList(sql: Sql, p: RunsListParams): Promise<RunRow[]> {
+/** Runs, newest first; each carries `createdAtUs` for the next page's cursor. */
+export async function runsList(sql: Sql, p: RunsListParams): Promise<(RunRow & { createdAtUs: string })[]> {
   const rows = await sql`
-    select * from runs
+    select *, (extract(epoch from created_at) * 1000000)::bigint::text as created_us from runs
     where true
       ${p.appId ? sql`and app_id = ${p.appId}` : sql``}
       ${p.functionId ? sql`and function_id = ${p.functionId}` : sql``}
       ${p.status ? sql`and status = ${p.status}` : sql``}
       ${p.eventId ? sql`and event_ids @> array[${p.eventId}]::text[]` : sql``}
-      ${p.before ? sql`and (created_at, id) < (to_timestamp(${p.before.createdAtMs / 1000}), ${p.before.id}::uuid)` : sql``}
+      ${p.before ? sql`and (created_at, id) < (timestamptz 'epoch' + ${p.before.createdAtUs}::bigint * interval '1 microsecond', ${p.before.id}::uuid)` : sql``}
     order by created_at desc, id desc
     limit ${p.limit}`;
-  return rows.map(toRunRow);
+  return rows.map((r) => ({ ...toRunRow(r), createdAtUs: String(r.created_us) }));
 }
 
 /**
