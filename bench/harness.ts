@@ -2,13 +2,13 @@
 // separate processes, and one bench worker process. Runs are awaited with WatchRun only.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { IngestService, RunService, RunStatus, type Run } from "@tenax/proto";
 import { migrateDatabase, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@tenax/state";
+import { freePort } from "../test/setup/ports.js";
 import { startProcess, type LogLine, type Proc } from "./proc.js";
 
 export const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -54,16 +54,6 @@ export interface Bench {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export function rssMb(pid: number | undefined): number {
   if (!pid) return NaN;

@@ -1,6 +1,6 @@
 import { transaction } from "../db.js";
 import type { Sql } from "../types.js";
-import type { ClaimedItem } from "./claim.js";
+import { toClaimedItems, type ClaimedItem } from "./claim.js";
 
 export interface LimitedClaimParams {
   owner: string;
@@ -57,17 +57,6 @@ export async function queueClaimLimited(sql: Sql, p: LimitedClaimParams): Promis
         lease_expires_at = now() + ${p.leaseMs} * interval '1 millisecond', started_at = coalesce(started_at, now())
       where id = any(${take}::bigint[])
       returning id, run_id, app_id, function_id, attempt, target_step_id, lease_id, lease_expires_at`;
-    return rows
-      .map((r) => ({
-        queueId: Number(r.id),
-        runId: r.run_id,
-        appId: r.app_id,
-        functionId: r.function_id,
-        attempt: r.attempt,
-        targetStepId: r.target_step_id,
-        leaseId: r.lease_id,
-        leaseExpiresAtMs: new Date(r.lease_expires_at).getTime(),
-      }))
-      .sort((a, b) => a.queueId - b.queueId);
+    return toClaimedItems(rows);
   });
 }

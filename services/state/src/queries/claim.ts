@@ -42,6 +42,11 @@ export async function queueClaim(sql: Sql, p: QueueClaimParams): Promise<Claimed
       started_at = coalesce(q.started_at, now())
     from c where q.id = c.id
     returning q.id, q.run_id, q.app_id, q.function_id, q.attempt, q.target_step_id, q.lease_id, q.lease_expires_at`;
+  return toClaimedItems(rows);
+}
+
+/** Claimed queue rows (as returned by the claim UPDATEs) in arrival order. */
+export function toClaimedItems(rows: readonly Record<string, any>[]): ClaimedItem[] {
   return rows
     .map((r) => ({
       queueId: Number(r.id),
