@@ -146,7 +146,7 @@ async function onMessage(deps: StreamDeps, session: WorkerSession, msg: WorkerMe
     case "result": {
       const result = msg.kind.value;
       const previous = session.recentOutcomes.get(result.requestId);
-      const outcome = previous ?? await handleResult({ ...deps }, session, result).catch((err) => {
+      const outcome = previous ?? await handleResult(deps, session, result).catch((err) => {
         logger.warn("could not persist result; worker will resend", { err: String(err), runId: result.runId });
         return { accepted: false as const, code: ErrorCode.INTERNAL, message: String((err as Error)?.message ?? err) };
       });
@@ -181,7 +181,7 @@ async function onMessage(deps: StreamDeps, session: WorkerSession, msg: WorkerMe
     }
     case "checkpoint": {
       const cp = msg.kind.value;
-      const outcome = await handleCheckpoint({ ...deps }, session, cp).catch((err) => {
+      const outcome = await handleCheckpoint(deps, session, cp).catch((err) => {
         logger.warn("could not persist checkpoint; worker will resend", { err: String(err), runId: cp.runId });
         return { accepted: false as const, code: ErrorCode.INTERNAL, message: String((err as Error)?.message ?? err) };
       });

@@ -65,3 +65,13 @@ export interface FunctionKey {
   appId: string;
   functionId: string;
 }
+
+/** A memo entry to store: a step's final outcome (output JSON text, or a serialized error). */
+export interface StepInsert {
+  stepId: string;
+  userId: string;
+  name: string;
+  status: "completed" | "failed";
+  output: string | null;
+  error: Record<string, unknown> | null;
+}

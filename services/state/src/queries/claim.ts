@@ -1,6 +1,6 @@
-import { channels } from "../notify.js";
 import type { EventRow, FunctionKey, RunRow, Sql, StepRow } from "../types.js";
 import { toEventRow, toRunRow, toStepRow } from "./rows.js";
+import { timersAfter } from "./timers.js";
 
 export interface QueueClaimParams {
   owner: string;
@@ -88,17 +88,8 @@ export async function claimContext(sql: Sql, runIds: string[]): Promise<Map<stri
   // The finish timeout counts from the run's first start (timeouts.run / finish).
   const finish = runs
     .filter((r) => r.first_start && Number((r.fn_config as { timeouts?: { runMs?: string } }).timeouts?.runMs ?? 0) > 0)
-    .map((r) => ({ run_id: r.id, ms: Number((r.fn_config as { timeouts: { runMs: string } }).timeouts.runMs) }));
-  if (finish.length > 0) {
-    await sql`
-      with t as (
-        insert into timers (run_id, kind, due_at)
-        select run_id, 'finish_timeout', now() + ms * interval '1 millisecond'
-        from jsonb_to_recordset(${JSON.stringify(finish)}::jsonb) as x(run_id uuid, ms bigint)
-        returning due_at
-      )
-      select pg_notify(${channels.timers}, (extract(epoch from min(due_at)) * 1000)::bigint::text) from t`;
-  }
+    .map((r) => ({ runId: r.id as string, ms: Number((r.fn_config as { timeouts: { runMs: string } }).timeouts.runMs) }));
+  await timersAfter(sql, "finish_timeout", finish);
   const live = runs.map((r) => r.id as string);
   const dead = runIds.filter((id) => !live.includes(id));
   if (dead.length > 0) await sql`delete from queue where run_id = any(${dead}::uuid[])`;

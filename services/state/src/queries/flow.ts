@@ -1,5 +1,5 @@
-import { channels } from "../notify.js";
 import type { Sql } from "../types.js";
+import { timersAfter } from "./timers.js";
 
 export interface IdempotencyClaim {
   appId: string;
@@ -60,17 +60,11 @@ export async function runsFlowSetup(sql: Sql, setups: RunFlowSetup[]): Promise<v
       from jsonb_to_recordset(${JSON.stringify(cancels)}::jsonb)
         as x(run_id uuid, event_name text, expression text, match text, trigger_event jsonb, min_seq bigint, timeout_ms bigint)`;
   }
-  const timeouts = setups.filter((s) => s.startTimeoutMs > 0).map((s) => ({ run_id: s.runId, ms: s.startTimeoutMs }));
-  if (timeouts.length > 0) {
-    await sql`
-      with t as (
-        insert into timers (run_id, kind, due_at)
-        select run_id, 'start_timeout', now() + ms * interval '1 millisecond'
-        from jsonb_to_recordset(${JSON.stringify(timeouts)}::jsonb) as x(run_id uuid, ms bigint)
-        returning due_at
-      )
-      select pg_notify(${channels.timers}, (extract(epoch from min(due_at)) * 1000)::bigint::text) from t`;
-  }
+  await timersAfter(
+    sql,
+    "start_timeout",
+    setups.filter((s) => s.startTimeoutMs > 0).map((s) => ({ runId: s.runId, ms: s.startTimeoutMs })),
+  );
 }
 
 export interface OpenCancel {

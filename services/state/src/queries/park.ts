@@ -1,5 +1,5 @@
 import { channels } from "../notify.js";
-import type { RunStatusName, Sql } from "../types.js";
+import type { RunStatusName, Sql, StepInsert } from "../types.js";
 
 /**
  * Locks the run's queue item if the lease is still held: "fenced" when it is not; "ended" when
@@ -53,14 +53,7 @@ export async function timerSleep(sql: Sql, p: { runId: string; stepId: string; u
     select count(*), pg_notify(${channels.timers}, ${String(p.dueAtMs)}) from t`;
 }
 
-export interface StepInsert {
-  stepId: string;
-  userId: string;
-  name: string;
-  status: "completed" | "failed";
-  output: string | null;
-  error: Record<string, unknown> | null;
-}
+export type { StepInsert };
 
 /** Memoizes steps resolved while handling a result (under a held lease); returns those stored now. */
 export async function stepsInsert(

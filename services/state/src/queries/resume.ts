@@ -1,15 +1,8 @@
 import { channels } from "../notify.js";
-import type { Sql } from "../types.js";
+import type { Sql, StepInsert } from "../types.js";
 
 /** A memo entry written by a service on a run's behalf (a sleep ended, a wait resolved, …). */
-export interface ResumeStep {
-  stepId: string;
-  userId: string;
-  name: string;
-  status: "completed" | "failed";
-  output: string | null;
-  error: Record<string, unknown> | null;
-}
+export type ResumeStep = StepInsert;
 
 export interface Resume {
   runId: string;

@@ -1,3 +1,4 @@
+import { channels } from "../notify.js";
 import type { Sql } from "../types.js";
 import type { Resume } from "./resume.js";
 import { runsResume } from "./resume.js";
@@ -59,4 +60,18 @@ export async function timersFire(sql: Sql, limit: number): Promise<number> {
 export async function timersNextDue(sql: Sql): Promise<{ nextDueAtMs: number | null; pending: number }> {
   const [row] = await sql`select min(due_at) as next, count(*)::int as pending from timers`;
   return { nextDueAtMs: row.next ? new Date(row.next).getTime() : null, pending: row.pending };
+}
+
+/** Creates timers due `ms` after now (run timeouts) and wakes the schedulers. */
+export async function timersAfter(sql: Sql, kind: "start_timeout" | "finish_timeout", due: { runId: string; ms: number }[]): Promise<void> {
+  if (due.length === 0) return;
+  const rows = due.map((d) => ({ run_id: d.runId, ms: d.ms }));
+  await sql`
+    with t as (
+      insert into timers (run_id, kind, due_at)
+      select run_id, ${kind}, now() + ms * interval '1 millisecond'
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(run_id uuid, ms bigint)
+      returning due_at
+    )
+    select pg_notify(${channels.timers}, (extract(epoch from min(due_at)) * 1000)::bigint::text) from t`;
 }
