@@ -193,7 +193,7 @@ export async function startBench(): Promise<Bench> {
       }
     };
     const watchUntil = async (runId: string, done: (r: Run) => boolean, cancel: AbortController): Promise<Watched> => {
-      const stream = watchRuns.watchRun({ runId }, { signal: cancel.signal })[Symbol.asyncIterator]();
+      const stream = watchRuns.watchRun({ runId, statusOnly: true }, { signal: cancel.signal })[Symbol.asyncIterator]();
       let last: Run | undefined;
       for (;;) {
         const next = await stream.next();

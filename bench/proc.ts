@@ -1,5 +1,6 @@
 // Child processes whose JSON log lines can be awaited (the approach of test/setup/process.ts,
 // copied so the bench does not depend on the test package).
+import { join } from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 
@@ -20,8 +21,10 @@ export interface Proc {
 const TAIL = 50;
 
 export function startProcess(name: string, args: string[], env: Record<string, string>, cwd = process.cwd()): Proc {
-  // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of every process (on a clean exit).
-  const profile = process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of every thread of every process (on a
+  // clean exit) to <dir>/<name>/. No fixed file name: tsx's loader thread would overwrite the
+  // main thread's profile. The main thread's is the largest file.
+  const profile = process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${join(process.env.BENCH_CPU_PROFILE, name)}`] : [];
   const child = spawn(process.execPath, [...profile, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const tail: LogLine[] = [];
   const listeners: ((l: LogLine) => void)[] = [];

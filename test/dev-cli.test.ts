@@ -51,6 +51,12 @@ describe("tenax dev and the CLI", () => {
     expect(shown.status).toBe("completed");
     expect(shown.output).toEqual({ greeting: "Hello, Ada!" });
     expect(shown.steps.map((s: { id: string }) => s.id)).toEqual(["pick-name", "greet"]);
+    const lines = async (...args: string[]) => (await cli("runs", "watch", ...args)).split("\n").map((l) => JSON.parse(l));
+    const watched = await lines(run.id);
+    expect(watched.filter((l) => l.step).map((l) => l.step)).toEqual(["pick-name", "greet"]);
+    expect(watched.at(-1)).toMatchObject({ run: run.id, status: "completed", output: { greeting: "Hello, Ada!" } });
+    const statusOnly = await lines("--status-only", run.id);
+    expect(statusOnly).toEqual([expect.objectContaining({ run: run.id, status: "completed" })]);
   });
 
   it("rejects bad input with a clear message", async () => {

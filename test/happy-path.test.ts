@@ -28,6 +28,23 @@ describe("a durable run end to end", () => {
     expect(effects.map((l) => l.split(" ")[1])).toEqual(["one", "two", "three"]);
   });
 
+  it("WatchRun streams each stored step; status_only streams status changes alone", async () => {
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "test/three", data: { n: 1 } }] });
+    const { runs: found } = await stack.runs.listRuns({ eventId: ids[0]! });
+    const collect = async (statusOnly: boolean) => {
+      const msgs = [];
+      for await (const msg of stack.runs.watchRun({ runId: found[0]!.id, statusOnly }, { signal: AbortSignal.timeout(30_000) })) msgs.push(msg);
+      return msgs;
+    };
+    const [full, statusOnly] = await Promise.all([collect(false), collect(true)]);
+    expect(full.flatMap((m) => (m.step ? [m.step.userId] : []))).toEqual(["one", "two", "three"]);
+    expect(full.at(-1)!.run!.status).toBe(RunStatus.COMPLETED);
+    expect(statusOnly.some((m) => m.step)).toBe(false);
+    expect(statusOnly.at(-1)!.run!.status).toBe(RunStatus.COMPLETED);
+    const statuses = statusOnly.map((m) => m.run!.status);
+    expect(new Set(statuses).size).toBe(statuses.length); // one message per status, no step noise
+  });
+
   it("retries a failing step with backoff and reports the attempt", async () => {
     const { ids } = await stack.ingest.sendEvents({ events: [{ name: "test/flaky", data: {} }] });
     const run = await stack.runForEvent(ids[0]!);

@@ -130,7 +130,7 @@ export function createRunWaiter(ingestUrl: string, key?: string) {
   const waitForRun = async (runId: string, timeoutMs = 45_000): Promise<Run> => {
     const signal = AbortSignal.timeout(timeoutMs);
     let last: Run | undefined;
-    for await (const msg of runs.watchRun({ runId }, { signal })) {
+    for await (const msg of runs.watchRun({ runId, statusOnly: true }, { signal })) {
       last = msg.run;
       if (last && [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED].includes(last.status)) return last;
     }

@@ -2,7 +2,7 @@ import { loadCliConfig } from "./config.js";
 import { dev } from "./commands/dev.js";
 import { exampleWorker } from "./commands/example-worker.js";
 import { migrate } from "./commands/migrate.js";
-import { runsCancel, runsGet, runsList } from "./commands/runs.js";
+import { runsCancel, runsGet, runsList, runsWatch } from "./commands/runs.js";
 import { send } from "./commands/send.js";
 import { start } from "./commands/start.js";
 
@@ -15,6 +15,7 @@ const usage = `tenax <command>
   send <name> [--data '{...}'] [--id <id>]
   runs list [--function <id>] [--status <status>] [--event <id>]
   runs get <run-id>
+  runs watch <run-id> [--status-only]
   runs cancel <run-id> | --function <id> [--after <ISO>] [--before <ISO>]
 `;
 
@@ -48,6 +49,7 @@ try {
     case "runs":
       if (args[0] === "list") await runsList(config, args.slice(1));
       else if (args[0] === "get") await runsGet(config, args[1]);
+      else if (args[0] === "watch") await runsWatch(config, args.slice(1));
       else if (args[0] === "cancel") await runsCancel(config, args.slice(1));
       else throw new Error(usage);
       break;

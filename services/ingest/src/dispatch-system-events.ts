@@ -1,9 +1,7 @@
 import type { Logger } from "@tenax/common";
-import { channels, eventsDispatched, eventsPendingClaim, listen, transaction, triggersForEvents, type Database } from "@tenax/state";
-import { matchTriggers } from "./match-triggers.js";
-import { resolveCancels } from "./resolve-cancels.js";
-import { resolveWaits } from "./resolve-waits.js";
-import { startRuns } from "./start-runs.js";
+import { channels, eventsDispatched, eventsPendingClaim, listen, transaction, waitNamesLock, type Database } from "@tenax/state";
+import { lookUpEventNames } from "./event-name-lookups.js";
+import { handleStoredEvents } from "./pipeline.js";
 
 export interface SystemEventDispatcher {
   stop(): Promise<void>;
@@ -29,10 +27,9 @@ export async function startSystemEventDispatcher(database: Database, logger: Log
           const handled = await transaction(database.sql, async (tx) => {
             const events = await eventsPendingClaim(tx, 200);
             if (events.length === 0) return 0;
-            const triggers = await triggersForEvents(tx, [...new Set(events.map((e) => e.name))]);
-            await startRuns(tx, matchTriggers(events, triggers), logger);
-            await resolveWaits(tx, events);
-            await resolveCancels(tx, events);
+            const names = [...new Set(events.map((e) => e.name))];
+            const [, lookups] = await Promise.all([waitNamesLock(tx, names, "shared"), lookUpEventNames(tx, names)]);
+            await handleStoredEvents(tx, events, lookups, logger);
             await eventsDispatched(tx, events.map((e) => e.seq));
             return events.length;
           });

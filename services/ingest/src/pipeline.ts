@@ -1,5 +1,6 @@
 import type { Logger } from "@tenax/common";
-import { eventsAppend, transaction, triggersForEvents, type EventInput, type Sql } from "@tenax/state";
+import { eventsAppend, transaction, waitNamesLock, type EventInput, type EventRow, type Sql } from "@tenax/state";
+import { lookUpEventNames, type EventNameLookups } from "./event-name-lookups.js";
 import { matchTriggers } from "./match-triggers.js";
 import { resolveCancels } from "./resolve-cancels.js";
 import { resolveWaits } from "./resolve-waits.js";
@@ -13,13 +14,18 @@ import { startRuns } from "./start-runs.js";
  */
 export async function storeEvents(sql: Sql, inputs: EventInput[], logger?: Logger): Promise<string[]> {
   return transaction(sql, async (tx) => {
-    const appended = await eventsAppend(tx, inputs);
-    if (appended.stored.length === 0) return appended.ids;
-    const names = [...new Set(appended.stored.map((e) => e.name))];
-    const triggers = await triggersForEvents(tx, names);
-    await startRuns(tx, matchTriggers(appended.stored, triggers), logger);
-    await resolveWaits(tx, appended.stored);
-    await resolveCancels(tx, appended.stored);
+    const names = [...new Set(inputs.map((e) => e.name))];
+    // Sent together, these run in order in one round trip. The shared lock comes first and is
+    // held to commit, so a wait created meanwhile either is seen here or sees these events.
+    const [, appended, lookups] = await Promise.all([waitNamesLock(tx, names, "shared"), eventsAppend(tx, inputs), lookUpEventNames(tx, names)]);
+    if (appended.stored.length > 0) await handleStoredEvents(tx, appended.stored, lookups, logger);
     return appended.ids;
   });
+}
+
+/** Starts, resumes and cancels what newly stored events touch (in the storing transaction). */
+export async function handleStoredEvents(tx: Sql, stored: EventRow[], lookups: EventNameLookups, logger?: Logger): Promise<void> {
+  await startRuns(tx, matchTriggers(stored, lookups.triggers), logger);
+  await resolveWaits(tx, stored, lookups.waits);
+  await resolveCancels(tx, stored, lookups.cancels);
 }

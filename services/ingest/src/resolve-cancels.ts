@@ -1,9 +1,8 @@
 import { toEventJson, waitMatches } from "@tenax/common";
-import { cancelsForEvents, runCancel, type EventRow, type Sql } from "@tenax/state";
+import { runCancel, type EventRow, type OpenCancel, type Sql } from "@tenax/state";
 
 /** Cancels the runs whose cancelOn rules match newly stored events (in the storing transaction). */
-export async function resolveCancels(tx: Sql, stored: EventRow[]): Promise<number> {
-  const cancels = await cancelsForEvents(tx, [...new Set(stored.map((e) => e.name))]);
+export async function resolveCancels(tx: Sql, stored: EventRow[], cancels: OpenCancel[]): Promise<number> {
   let cancelled = 0;
   const done = new Set<string>();
   for (const c of cancels) {

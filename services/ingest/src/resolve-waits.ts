@@ -1,15 +1,13 @@
 import { toEventJson, waitMatches } from "@tenax/common";
-import { runsResume, waitConsume, waitNamesLock, waitsForEvents, type EventRow, type Resume, type Sql } from "@tenax/state";
+import { runsResume, waitConsume, type EventRow, type OpenWait, type Resume, type Sql } from "@tenax/state";
 
 /**
  * Resolves open waits with newly stored events, inside the transaction that stores them. A wait
  * takes the first matching event (in receive order) whose sequence is above its floor; consuming
- * deletes the wait row, so two ingests racing on one wait resolve it once.
+ * deletes the wait row, so two ingests racing on one wait resolve it once. `waits` were looked
+ * up under the names' shared wait lock (see waitNamesLock).
  */
-export async function resolveWaits(tx: Sql, stored: EventRow[]): Promise<number> {
-  const names = [...new Set(stored.map((e) => e.name))];
-  await waitNamesLock(tx, names, "shared");
-  const waits = await waitsForEvents(tx, names);
+export async function resolveWaits(tx: Sql, stored: EventRow[], waits: OpenWait[]): Promise<number> {
   if (waits.length === 0) return 0;
   const resumes: Resume[] = [];
   for (const w of waits) {

@@ -1,19 +1,21 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { WatchRunRequest, WatchRunResponseSchema } from "@tenax/proto";
-import { channels, listen, runGet, runSteps, type Database } from "@tenax/state";
+import { channels, listen, parseRunNotice, runGet, runSteps, type Database } from "@tenax/state";
 import { requireRun } from "./run-api.js";
 import { isTerminal, runToProto, stepToProto } from "./to-proto.js";
 
 /** Fans run-change notifications out to WatchRun streams; one LISTEN per ingest process. */
 export interface WatchHub {
-  subscribe(runId: string, onChange: () => void): () => void;
+  /** `onChange` gets `stepOnly` true when only steps were stored (the status is unchanged). */
+  subscribe(runId: string, onChange: (stepOnly: boolean) => void): () => void;
   close(): Promise<void>;
 }
 
 export async function createWatchHub(database: Database): Promise<WatchHub> {
-  const subs = new Map<string, Set<() => void>>();
-  const unlisten = await listen(database.sql, channels.runs, (runId) => {
-    for (const fn of subs.get(runId) ?? []) fn();
+  const subs = new Map<string, Set<(stepOnly: boolean) => void>>();
+  const unlisten = await listen(database.sql, channels.runs, (payload) => {
+    const { runId, stepOnly } = parseRunNotice(payload);
+    for (const fn of subs.get(runId) ?? []) fn(stepOnly);
   });
   return {
     subscribe(runId, onChange) {
@@ -30,9 +32,10 @@ export async function createWatchHub(database: Database): Promise<WatchHub> {
 }
 
 /**
- * Streams the run's state, then one message per stored step and status change, ending when
- * the run ends. Subscribes before the first read so no change can fall between the two; a slow
- * poll covers notifications lost while the database connection was down.
+ * Streams the run's state, then one message per stored step and status change (status_only:
+ * status changes alone), ending when the run ends. Subscribes before the first read so no
+ * change can fall between the two; a slow poll covers notifications lost while the database
+ * connection was down.
  */
 export async function* watchRun(
   database: Database,
@@ -43,7 +46,8 @@ export async function* watchRun(
 ): AsyncGenerator<MessageInitShape<typeof WatchRunResponseSchema>> {
   let wake: () => void = () => {};
   let dirty = true;
-  const unsubscribe = hub.subscribe(req.runId, () => {
+  const unsubscribe = hub.subscribe(req.runId, (stepOnly) => {
+    if (stepOnly && req.statusOnly) return;
     dirty = true;
     wake();
   });
@@ -54,11 +58,13 @@ export async function* watchRun(
     let lastSeq = 0;
     let position = 0;
     let lastStatus = "";
+    let fresh = true;
     while (!signal.aborted) {
       if (dirty) {
         dirty = false;
-        const steps = await runSteps(database.sql, run.id, lastSeq);
-        run = (await runGet(database.sql, run.id)) ?? run;
+        const steps = req.statusOnly ? [] : await runSteps(database.sql, run.id, lastSeq);
+        if (!fresh) run = (await runGet(database.sql, run.id)) ?? run;
+        fresh = false;
         for (const s of steps) {
           lastSeq = s.seq;
           yield { run: runToProto(run), step: stepToProto(s, position++) };

@@ -5,7 +5,7 @@ export { migrateDatabase, migrationsFolder } from "./migrate.js";
 export type { MigrateOptions } from "./migrate.js";
 export { startEmbeddedPostgres } from "./embedded.js";
 export type { EmbeddedPostgresHandle, EmbeddedPostgresOptions } from "./embedded.js";
-export { channels, listen } from "./notify.js";
+export { channels, listen, parseRunNotice } from "./notify.js";
 export type { Channel } from "./notify.js";
 export { terminalStatuses } from "./types.js";
 export type { EventInput, EventRow, FunctionKey, RunRow, RunStatusName, Sql, StepRow } from "./types.js";

@@ -8,7 +8,10 @@ import type { Sql } from "./types.js";
 export const channels = {
   /** Queue items became runnable. Payload: "<app_id>/<function_id>". */
   queue: "tenax_queue",
-  /** A run changed (status or a new step). Payload: run id. */
+  /**
+   * A run changed. Payload: "<run id>" when its status may have changed, "<run id> step" when
+   * only steps were stored (watchers of the status alone skip those).
+   */
   runs: "tenax_runs",
   /** A timer was created. Payload: due time in ms. */
   timers: "tenax_timers",
@@ -22,4 +25,15 @@ export type Channel = (typeof channels)[keyof typeof channels];
 export async function listen(sql: Sql, channel: Channel, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
   const { unlisten } = await (sql as any).listen(channel, onPayload);
   return unlisten;
+}
+
+/** The payload of a step-only change on the runs channel. */
+export function stepNotice(runId: string): string {
+  return `${runId} step`;
+}
+
+/** Parses a runs-channel payload. */
+export function parseRunNotice(payload: string): { runId: string; stepOnly: boolean } {
+  const space = payload.indexOf(" ");
+  return space < 0 ? { runId: payload, stepOnly: false } : { runId: payload.slice(0, space), stepOnly: true };
 }

@@ -25,6 +25,26 @@ export async function runsGet(config: CliConfig, runId: string | undefined): Pro
   process.stdout.write(`${JSON.stringify(describeRun(run!, steps), null, 2)}\n`);
 }
 
+/** `tenax runs watch <run-id> [--status-only]`: one JSON line per stored step and status change, until the run ends. */
+export async function runsWatch(config: CliConfig, args: string[]): Promise<void> {
+  const { flags, positional } = parseArgs(args, ["status-only"]);
+  if (!positional[0]) throw new Error("[invalid_argument] usage: tenax runs watch <run-id> [--status-only]");
+  const statusOnly = "status-only" in flags;
+  const out = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
+  const terminal = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED];
+  let last: RunStatus | undefined;
+  let end: Run | undefined;
+  for await (const msg of runClient(config).watchRun({ runId: positional[0], statusOnly })) {
+    if (msg.step) out({ step: msg.step.userId, status: msg.step.status === 1 ? "completed" : "failed", output: json(msg.step.output), error: describeError(msg.step.error) });
+    const run = msg.run!;
+    // The final state goes last, after the steps stored before it.
+    if (terminal.includes(run.status)) end = run;
+    else if (run.status !== last) out({ run: run.id, status: status(run.status) });
+    last = run.status;
+  }
+  if (end) out({ run: end.id, status: status(end.status), output: json(end.output), error: describeError(end.error) });
+}
+
 function describeRun(run: Run, steps: StepRecord[]) {
   return {
     id: run.id,

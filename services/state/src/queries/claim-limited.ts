@@ -13,7 +13,8 @@ export interface LimitedClaimParams {
 }
 
 /**
- * Claims work of a function with concurrency limits, in arrival order per key. Claimers of one
+ * Claims work of a function with concurrency limits, in arrival order per key (runs under way
+ * first, as in queueClaim). Claimers of one
  * function are serialized by an advisory lock, so the limits hold across executors. A run counts
  * while it holds a live lease (a step executing); sleeping and waiting runs hold none.
  */
@@ -35,7 +36,7 @@ export async function queueClaimLimited(sql: Sql, p: LimitedClaimParams): Promis
       select q.id, q.run_id, r.concurrency_keys from queue q join runs r on r.id = q.run_id
       where q.app_id = ${p.appId} and q.function_id = ${p.functionId} and q.available_at <= now()
         and (q.lease_expires_at is null or q.lease_expires_at < now())
-      order by q.id
+      order by q.fresh, q.id
       limit 1000
       for update of q skip locked`;
     const take: number[] = [];

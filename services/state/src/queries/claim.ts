@@ -1,3 +1,4 @@
+import { channels } from "../notify.js";
 import type { EventRow, FunctionKey, RunRow, Sql, StepRow } from "../types.js";
 import { toEventRow, toRunRow, toStepRow } from "./rows.js";
 import { timersAfter } from "./timers.js";
@@ -21,7 +22,7 @@ export interface ClaimedItem {
 }
 
 /**
- * Claims runnable items in arrival order. SKIP LOCKED lets several executors claim at once
+ * Claims runnable items: runs under way first, then new runs, each in arrival order. SKIP LOCKED lets several executors claim at once
  * without overlap; an item whose lease expired is claimable again (its old lease is fenced).
  */
 export async function queueClaim(sql: Sql, p: QueueClaimParams): Promise<ClaimedItem[]> {
@@ -33,7 +34,7 @@ export async function queueClaim(sql: Sql, p: QueueClaimParams): Promise<Claimed
           select * from unnest(${p.functions.map((f) => f.appId)}::text[], ${p.functions.map((f) => f.functionId)}::text[]))
         and q.available_at <= now()
         and (q.lease_expires_at is null or q.lease_expires_at < now())
-      order by q.id
+      order by q.fresh, q.id
       limit ${p.limit}
       for update skip locked
     )
@@ -77,14 +78,22 @@ export interface ClaimContext {
 export async function claimContext(sql: Sql, runIds: string[]): Promise<Map<string, ClaimContext>> {
   const out = new Map<string, ClaimContext>();
   if (runIds.length === 0) return out;
-  const runs = await sql`
-    with first as (select id from runs where id = any(${runIds}::uuid[]) and started_at is null)
-    update runs r set status = 'running', started_at = coalesce(r.started_at, now()), updated_at = now()
-    from function_versions fv
-    where r.id = any(${runIds}::uuid[]) and r.status not in ('completed', 'failed', 'cancelled')
-      and fv.app_id = r.app_id and fv.function_id = r.function_id and fv.version = r.function_version
-    returning r.*, fv.config as fn_config, r.id in (select id from first) as first_start,
-      (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq`;
+  // Sent together: one round trip. The reads do not depend on the update (ended runs are
+  // filtered out below).
+  const [runs, events, steps] = await Promise.all([
+    sql`
+      with first as (select id from runs where id = any(${runIds}::uuid[]) and started_at is null)
+      update runs r set status = 'running', started_at = coalesce(r.started_at, now()), updated_at = now()
+      from function_versions fv
+      where r.id = any(${runIds}::uuid[]) and r.status not in ('completed', 'failed', 'cancelled')
+        and fv.app_id = r.app_id and fv.function_id = r.function_id and fv.version = r.function_version
+      returning r.*, fv.config as fn_config, r.id in (select id from first) as first_start,
+        -- RETURNING subqueries see the row before this update: tell watchers it now runs.
+        case when (select o.status from runs o where o.id = r.id) <> 'running' then pg_notify(${channels.runs}, r.id::text) end as notified,
+        (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq`,
+    sql`select e.* from events e where e.seq in (select unnest(event_seqs) from runs where id = any(${runIds}::uuid[]))`,
+    sql`select * from steps where run_id = any(${runIds}::uuid[]) order by seq`,
+  ]);
   // The finish timeout counts from the run's first start (timeouts.run / finish).
   const finish = runs
     .filter((r) => r.first_start && Number((r.fn_config as { timeouts?: { runMs?: string } }).timeouts?.runMs ?? 0) > 0)
@@ -94,11 +103,6 @@ export async function claimContext(sql: Sql, runIds: string[]): Promise<Map<stri
   const dead = runIds.filter((id) => !live.includes(id));
   if (dead.length > 0) await sql`delete from queue where run_id = any(${dead}::uuid[])`;
   if (live.length === 0) return out;
-  const seqs = [...new Set(runs.flatMap((r) => (r.event_seqs as unknown[]).map(Number)))];
-  const [events, steps] = await Promise.all([
-    sql`select * from events where seq = any(${seqs}::bigint[])`,
-    sql`select * from steps where run_id = any(${live}::uuid[]) order by seq`,
-  ]);
   const eventBySeq = new Map(events.map((e) => [Number(e.seq), toEventRow(e)]));
   for (const r of runs) {
     const run = toRunRow(r);

@@ -1,4 +1,4 @@
-import { channels } from "../notify.js";
+import { channels, stepNotice } from "../notify.js";
 import type { RunStatusName, Sql, StepInsert } from "../types.js";
 
 /**
@@ -147,7 +147,7 @@ export async function stepsCheckpoint(sql: Sql, p: CheckpointSave): Promise<Chec
     select (select count(*) from q)::int as leased, (select array_agg(step_id) from s) as stored,
       (select step_count from r) as step_count, (select status from r) as run_status, (select count(*) from u) as renewed,
       (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
-      case when exists (select 1 from s) then pg_notify(${channels.runs}, ${p.runId}) end as notified`;
+      case when exists (select 1 from s) then pg_notify(${channels.runs}, ${stepNotice(p.runId)}) end as notified`;
   if (row.leased === 0) return { kind: "fenced" };
   return {
     kind: "stored",

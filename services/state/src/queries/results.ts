@@ -1,4 +1,4 @@
-import { channels } from "../notify.js";
+import { channels, stepNotice } from "../notify.js";
 import type { Sql } from "../types.js";
 
 export interface StepSaveParams {
@@ -58,7 +58,7 @@ export async function stepSave(sql: Sql, p: StepSaveParams): Promise<SaveOutcome
       (select status from runs where id = ${p.runId}) as run_status,
       (select step_count from r) as step_count, (select lease_expires_at from u) as lease_expires_at,
       (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
-      case when exists (select 1 from s) then pg_notify(${channels.runs}, ${p.runId}) end as notified`;
+      case when exists (select 1 from s) then pg_notify(${channels.runs}, ${stepNotice(p.runId)}) end as notified`;
   if (row.leased === 0) return { kind: "fenced" };
   if (row.seq === null) return { kind: "duplicate" };
   return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: new Date(row.lease_expires_at).getTime(), eventSeqFloor: Number(row.event_seq), stepCount: Number(row.step_count), runEnded: row.run_status === "cancelled" };
@@ -171,7 +171,7 @@ export async function stepSaveTargeted(sql: Sql, p: Omit<StepSaveParams, "leaseM
     )
     select (select count(*) from q)::int as leased, (select seq from s) as seq, (select count(*) from r) as touched,
       (select count(*) from (select pg_notify(${channels.queue}, k) from d) z) as queued,
-      pg_notify(${channels.runs}, ${p.runId}) as notified`;
+      pg_notify(${channels.runs}, ${stepNotice(p.runId)}) as notified`;
   if (row.leased === 0) return { kind: "fenced" };
   if (row.seq === null) return { kind: "duplicate" };
   return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: 0, eventSeqFloor: 0, stepCount: 0, runEnded: false };

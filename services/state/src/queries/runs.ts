@@ -38,8 +38,8 @@ export async function runsStart(sql: Sql, starts: RunStart[]): Promise<string[]>
       select app_id, function_id, function_version, event_ids, event_seqs, concurrency_keys from x order by n
       returning id, app_id, function_id
     ), q as (
-      insert into queue (run_id, app_id, function_id)
-      select id, app_id, function_id from r
+      insert into queue (run_id, app_id, function_id, fresh)
+      select id, app_id, function_id, true from r
       returning run_id
     ), w as (
       select pg_notify(${channels.queue}, k) from (select distinct app_id || '/' || function_id as k from r) d
