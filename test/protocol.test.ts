@@ -97,6 +97,42 @@ describe("worker protocol", () => {
     await other.close();
   });
 
+  it("sends a continuation as a memo delta without the events; memo_fetch gets it back whole", async () => {
+    const w = createRawWorker(stack.executorUrl);
+    await w.send(hello([fn("delta")]));
+    await w.next((m) => m.kind.case === "registered");
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "proto/delta", data: { k: 1 } }] });
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const stepRan = (req: ExecuteRequest, id: string, data: string) => ({
+      kind: { case: "result" as const, value: { requestId: req.requestId, leaseId: req.leaseId, runId: req.runId, ops: [{ code: OpCode.STEP_RAN, stepId: id, userId: id, data: enc(data) }] } },
+    });
+    const nextRequest = async (after: Set<string>) =>
+      (await w.next((m) => isExecute(m) && !after.has((m.kind.value as ExecuteRequest).requestId))).kind.value as ExecuteRequest;
+    const seen = new Set<string>();
+    const r1 = await nextRequest(seen);
+    seen.add(r1.requestId);
+    expect(r1).toMatchObject({ memoOffset: 0, memo: [] });
+    expect(r1.event?.event?.data).toEqual({ k: 1 });
+    await w.send(stepRan(r1, "a", "1"));
+    const r2 = await nextRequest(seen);
+    seen.add(r2.requestId);
+    await w.send(stepRan(r2, "b", "2"));
+    const r3 = await nextRequest(seen);
+    expect(r3.memoOffset).toBe(1);
+    expect(r3.memo.map((m) => m.stepId)).toEqual(["b"]);
+    expect(r3.event).toBeUndefined();
+    expect(r3.events).toEqual([]);
+    const received = w.received.length;
+    await w.send({ kind: { case: "memoFetch", value: { requestId: r3.requestId } } });
+    const full = (await w.next((m) => w.received.indexOf(m) >= received && isExecute(m))).kind.value as ExecuteRequest;
+    expect(full).toMatchObject({ requestId: r3.requestId, memoOffset: 0 });
+    expect(full.memo.map((m) => m.stepId)).toEqual(["a", "b"]);
+    expect(full.event?.event?.data).toEqual({ k: 1 });
+    await w.send({ kind: { case: "result", value: { requestId: full.requestId, leaseId: full.leaseId, runId: full.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: enc("3") }] } } });
+    expect((await stack.runForEvent(ids[0]!)).status).toBe(RunStatus.COMPLETED);
+    await w.close();
+  });
+
   it("rejects more than 10 triggers at registration", async () => {
     const w = createRawWorker(stack.executorUrl);
     const triggers = Array.from({ length: 11 }, (_, i) => ({ kind: { case: "event" as const, value: { event: `proto/t${i}`, expression: "" } } }));

@@ -1,16 +1,17 @@
+import { OpCode } from "@tenax/proto";
 import type { TenaxEvent } from "../event/types.js";
 import type { Handler } from "../function/types.js";
 import type { Logger } from "../logger/logger.js";
 import { createRunLogger } from "../logger/run-logger.js";
 import { createStepTools } from "../steps/step-tools.js";
-import { createExecutionState, type FoundStep } from "./execution-state.js";
-import { createLogScope, type LogScope } from "./log-scope.js";
-import { createMemo, type MemoEntryInput } from "./memo.js";
-import { executorStepOp, plannedOp, yieldOp, type ReportedOp } from "./ops.js";
-import { runOutcomeOp, type HandlerOutcome } from "./run-outcome.js";
-import { runStep } from "./run-step.js";
+import { decideOps, type DecisionInput, type ExecutionReport } from "./decide-ops.js";
+import { createExecutionState } from "./execution-state.js";
+import { createLogScope } from "./log-scope.js";
+import type { MemoEntryInput } from "./memo.js";
+import type { HandlerOutcome } from "./run-outcome.js";
 import { waitForDecision } from "./settle.js";
-import type { ExecutionWarning } from "./warnings.js";
+
+export type { ExecutionReport } from "./decide-ops.js";
 
 /** Everything one replay needs, independent of the transport. */
 export interface ExecutionInput {
@@ -50,22 +51,35 @@ export interface ExecutableFunction {
   readonly handler: Handler<any, unknown>;
 }
 
-/** What a replay decided: the ops to report, and warnings for the worker to log. */
-export interface ExecutionReport {
-  ops: ReportedOp[];
-  warnings: ExecutionWarning[];
+/**
+ * One run of the handler. It stops at each decision (see decideOps); after a
+ * decision whose only op is STEP_RAN it can go on in place, which is what a
+ * fresh replay over the memo plus that step's result would do, without
+ * replaying the steps before it.
+ */
+export interface Execution {
+  /** The handler context's `attempt`: a resumed execution keeps it, so resume only for this attempt. */
+  readonly attempt: number;
+  /** The first decision. */
+  readonly report: Promise<ExecutionReport>;
+  /**
+   * True when the last decision's only op is STEP_RAN of the one step found,
+   * the handler is still waiting for it, and no step call was rejected
+   * meanwhile (see ExecutionState.diverged).
+   */
+  resumable(): boolean;
+  /**
+   * Settles that step with `entry` (its memoized result) as a memo hit would
+   * and runs the handler to its next decision, which resolves the returned
+   * promise. Undefined (nothing happens) when not resumable or `entry` is
+   * another step's: replay instead.
+   */
+  resume(entry: MemoEntryInput, options?: Pick<DecisionInput, "shouldYield">): Promise<ExecutionReport> | undefined;
 }
 
-/**
- * Replays the handler against the memo and decides the ops to report:
- * RUN_COMPLETE/RUN_ERROR when the handler settles; otherwise, for the new
- * steps it reached, the outcome of the one step.run run inline, or one op per
- * step (STEP_PLANNED for step.run, SLEEP / WAIT_FOR_EVENT / INVOKE_FUNCTION /
- * SEND_EVENT for the steps the executor carries out). YIELD instead of
- * running a step inline when `shouldYield` says so.
- */
-export async function executeFunction(fn: ExecutableFunction, input: ExecutionInput): Promise<ExecutionReport> {
-  const state = createExecutionState(createMemo(input.memo), { now: input.now, appId: input.appId });
+/** Creates an execution and starts the handler against the memo; `report` is its first decision. */
+export function createExecution(fn: ExecutableFunction, input: ExecutionInput): Execution {
+  const state = createExecutionState(input.memo, { now: input.now, appId: input.appId });
   const logScope = createLogScope({ runId: input.runId, functionId: input.functionId, attempt: input.attempt, replaying: state.replaying });
   const ctx = {
     event: input.event,
@@ -77,65 +91,43 @@ export async function executeFunction(fn: ExecutableFunction, input: ExecutionIn
   };
 
   let outcome: HandlerOutcome | undefined;
-  const handlerDone = Promise.resolve()
+  let notifyDone: (() => void) | undefined;
+  void Promise.resolve()
     .then(() => fn.handler(ctx))
     .then(
       (value) => void (outcome = { kind: "returned", value }),
       (error: unknown) => void (outcome = { kind: "threw", error }),
-    );
-  await waitForDecision(state, handlerDone, () => outcome !== undefined);
-  state.close();
+    )
+    .then(() => notifyDone?.());
+  // A fresh promise per decision: racing one that may never settle at every
+  // decision of a long resumed execution would pile reactions onto it.
+  const handlerDone = () => new Promise<void>((resolve) => (notifyDone = resolve));
 
-  const warnings: ExecutionWarning[] = [];
-  const found = state.found;
-  // Stored results the handler skipped although it got past them: its steps
-  // differ from the memo (code changed). A throw may come before them, so it
-  // proves nothing.
-  const ignored = state.unrequestedMemo();
-  if (ignored.length > 0 && (found.length > 0 || outcome?.kind === "returned")) {
-    warnings.push({
-      message: "memoized steps were not called in this replay and are ignored; did the function's code change?",
-      fields: { ignoredStepIds: ignored },
-    });
-  }
+  let ran = false;
+  const decide = async (decision: DecisionInput): Promise<ExecutionReport> => {
+    ran = false;
+    await waitForDecision(state, handlerDone(), () => outcome !== undefined);
+    state.close();
+    const report = await decideOps(state, outcome, logScope, decision);
+    const [op] = report.ops;
+    ran = report.ops.length === 1 && op.code === OpCode.STEP_RAN && state.found.length === 1 && op.stepId === state.found[0].hashedId;
+    return report;
+  };
+  const resumable = () => ran && outcome === undefined && !state.diverged();
 
-  if (outcome) {
-    if (found.length > 0) {
-      warnings.push({ message: "handler finished with steps it never awaited; they did not run", fields: { steps: found.map((s) => s.userId) } });
-    }
-    return { ops: [runOutcomeOp(outcome)], warnings };
-  }
-
-  if (input.targetStepId) {
-    const target = found.find((s) => s.hashedId === input.targetStepId);
-    if (target) return { ops: [await runOrReport(target, logScope)], warnings };
-    // The requested step is memoized already or no longer reached (code
-    // changed): report what the handler does reach and let the executor decide.
-    warnings.push({
-      message: "target step not reached in this replay; reporting the steps found instead",
-      fields: { targetStepId: input.targetStepId },
-    });
-    return { ops: found.map(reportFound), warnings };
-  }
-  if (found.length === 1 && !input.disableImmediateExecution) {
-    if (found[0].kind === "inline" && input.shouldYield?.()) return { ops: [yieldOp()], warnings };
-    return { ops: [await runOrReport(found[0], logScope)], warnings };
-  }
-  return { ops: found.map(reportFound), warnings };
+  return {
+    attempt: input.attempt,
+    report: decide(input),
+    resumable,
+    resume(entry, options = {}) {
+      if (!resumable() || !state.resume(entry)) return undefined;
+      ran = false;
+      return decide({ shouldYield: options.shouldYield });
+    },
+  };
 }
 
-/** A step.run body runs inline (its log lines carry the step id); any other step is reported as its op. */
-async function runOrReport(step: FoundStep, logScope: LogScope): Promise<ReportedOp> {
-  if (step.kind !== "inline") return executorStepOp(step, step.op);
-  logScope.enterStep(step.userId);
-  try {
-    return await runStep(step);
-  } finally {
-    logScope.exitStep();
-  }
-}
-
-/** STEP_PLANNED for step.run (it runs in its own request), the step's own op otherwise. */
-function reportFound(step: FoundStep): ReportedOp {
-  return step.kind === "inline" ? plannedOp(step) : executorStepOp(step, step.op);
+/** Replays the handler against the memo and reports its first decision (see decideOps). */
+export function executeFunction(fn: ExecutableFunction, input: ExecutionInput): Promise<ExecutionReport> {
+  return createExecution(fn, input).report;
 }

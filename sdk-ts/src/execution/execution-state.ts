@@ -1,12 +1,9 @@
 import { NonRetriableError } from "../errors/non-retriable-error.js";
-import { StepError } from "../errors/step-error.js";
-import { deserializeError } from "../errors/serialize.js";
-import { TenaxError } from "../errors/tenax-error.js";
-import { decodeJson } from "../json/codec.js";
 import type { StepHost, StepRequest } from "../steps/step-host.js";
 import { createStepIdAllocator, hashStepId } from "../steps/step-id.js";
 import type { StepOpOptions } from "../steps/step-op.js";
-import type { Memo, MemoEntryInput } from "./memo.js";
+import { createMemo, type MemoEntryInput } from "./memo.js";
+import { pendingStep, readMemo, type MemoOutcome } from "./memo-result.js";
 import type { StepIdentity } from "./ops.js";
 import { createReplayOrder } from "./replay-order.js";
 
@@ -29,13 +26,27 @@ export interface ExecutionState extends StepHost {
   /**
    * True while the handler is still replaying: not every memo entry has been
    * handed back (settled) to it yet, and it has not requested a step missing
-   * from the memo. Once false, stays false.
+   * from the memo. Once false, stays false until resume(), after which it
+   * says what a fresh replay over the longer memo would say at this point.
    */
   replaying(): boolean;
   /** Hashed ids of memo entries no step call asked for, in memo order. */
   unrequestedMemo(): string[];
   /** Called once the ops are decided: later step calls are rejected, queued memo hits never settle. */
   close(): void;
+  /**
+   * True once a step call was rejected after close(): the handler did something
+   * a fresh replay might not repeat, so it must not be resumed in place.
+   */
+  diverged(): boolean;
+  /**
+   * Continues a closed execution in place, as a fresh replay over the memo
+   * plus `entry` would: `entry` is memoized, the one step found (whose body
+   * ran) settles with it, and step calls are accepted again. False (nothing
+   * changes) unless exactly one step was found, it is `entry`'s, and the
+   * execution has not diverged.
+   */
+  resume(entry: MemoEntryInput): boolean;
 }
 
 export interface ExecutionStateOptions {
@@ -46,19 +57,24 @@ export interface ExecutionStateOptions {
 }
 
 /**
- * Tracks one replay: allocates step ids, answers memo hits (in memo order,
- * see ReplayOrder), records new steps.
+ * Tracks one execution: allocates step ids, answers memo hits (in memo order,
+ * see ReplayOrder), records new steps, and can resume the one step found.
  */
-export function createExecutionState(memo: Memo, options: ExecutionStateOptions = {}): ExecutionState {
+export function createExecutionState(entries: readonly MemoEntryInput[], options: ExecutionStateOptions = {}): ExecutionState {
+  const memo = createMemo(entries);
   const allocate = createStepIdAllocator();
-  const order = createReplayOrder();
+  let order = createReplayOrder();
   const clock = options.now ?? Date.now;
   const found: FoundStep[] = [];
+  // Parallel to `found`: how to settle each found step's pending call.
+  const pending: Array<{ userId: string; decode: StepRequest["decode"]; settle(outcome: MemoOutcome): void }> = [];
   const requested = new Set<string>();
   const settled = new Set<string>();
+  let nextIndex = entries.length;
   let wake: (() => void) | undefined;
   let discovery: Promise<void> | undefined;
   let closed = false;
+  let rejectedCalls = false;
 
   return {
     found,
@@ -73,13 +89,30 @@ export function createExecutionState(memo: Memo, options: ExecutionStateOptions 
     replayBusy: () => order.busy(),
     replayIdle: () => order.idle(),
     replaying: () => found.length === 0 && settled.size < memo.size,
-    unrequestedMemo: () => [...memo.keys()].filter((id) => !requested.has(id)),
+    // Fast path: asked at every decision, and usually every entry was requested.
+    unrequestedMemo: () => (requested.size === memo.size ? [] : [...memo.keys()].filter((id) => !requested.has(id))),
     close() {
       closed = true;
       order.stop();
     },
+    diverged: () => rejectedCalls,
+    resume(entry) {
+      if (!closed || rejectedCalls || found.length !== 1 || found[0].hashedId !== entry.stepId) return false;
+      const [step] = pending;
+      memo.set(entry.stepId, { entry, index: nextIndex++ });
+      requested.add(entry.stepId);
+      // Settled before the handler resumes, so its next lines log (see replaying()).
+      settled.add(entry.stepId);
+      found.length = 0;
+      pending.length = 0;
+      closed = false;
+      order = createReplayOrder();
+      step.settle(readMemo(entry, step.userId, step.decode));
+      return true;
+    },
     handle(request: StepRequest) {
       if (closed) {
+        rejectedCalls = true;
         // Only a step body (or code still running after the decision) gets
         // here; a nested step would never settle, so fail it clearly instead.
         const error = new NonRetriableError(`step "${request.id}" was called inside another step's body; steps cannot be nested`);
@@ -92,13 +125,14 @@ export function createExecutionState(memo: Memo, options: ExecutionStateOptions 
       const hit = memo.get(hashedId);
       if (hit) {
         requested.add(hashedId);
-        return fromMemo(hit.entry, userId, request.decode, (settle) =>
-          order.enqueue(hit.index, () => {
-            // Counted before the handler resumes, so code after the last replayed step logs.
-            settled.add(hashedId);
-            settle();
-          }),
-        );
+        const outcome = readMemo(hit.entry, userId, request.decode);
+        const call = pendingStep();
+        order.enqueue(hit.index, () => {
+          // Counted before the handler resumes, so code after the last replayed step logs.
+          settled.add(hashedId);
+          call.settle(outcome);
+        });
+        return call.promise;
       }
       const identity: StepIdentity = { hashedId, userId, name: request.id, type: request.type };
       found.push(request.kind === "inline" ? { ...identity, kind: "inline", run: request.run } : { ...identity, kind: "op", op: request.op });
@@ -106,42 +140,11 @@ export function createExecutionState(memo: Memo, options: ExecutionStateOptions 
       wake = undefined;
       discovery = undefined;
       notify?.();
-      // Never settles in this execution: the request ends with an op for this step.
-      return new Promise<never>(() => {});
+      // Settles only if the execution is resumed with this step's result (see
+      // resume); otherwise never: the request ends with an op for this step.
+      const call = pendingStep();
+      pending.push({ userId, decode: request.decode, settle: call.settle });
+      return call.promise;
     },
   };
-}
-
-/** A promise for a memoized result that settles when `schedule` calls back. */
-function fromMemo(
-  entry: MemoEntryInput,
-  userId: string,
-  decode: ((value: unknown) => unknown) | undefined,
-  schedule: (settle: () => void) => void,
-): Promise<unknown> {
-  const outcome = readMemo(entry, userId, decode);
-  const result = new Promise<unknown>((resolve, reject) => {
-    schedule(() => (outcome.ok ? resolve(outcome.value) : reject(outcome.error)));
-  });
-  // Handlers may await a step later than a macrotask after calling it; marking
-  // the rejection handled keeps Node from reporting it as unhandled meanwhile.
-  result.catch(() => {});
-  return result;
-}
-
-type MemoOutcome = { ok: true; value: unknown } | { ok: false; error: Error };
-
-function readMemo(entry: MemoEntryInput, userId: string, decode: ((value: unknown) => unknown) | undefined): MemoOutcome {
-  if (entry.error) {
-    const info = entry.error;
-    const error = new StepError(info.message || `step "${userId}" failed`, { stepId: userId, cause: deserializeError(info), stack: info.stack });
-    return { ok: false, error };
-  }
-  let value: unknown;
-  try {
-    value = decodeJson(entry.data ?? new Uint8Array());
-  } catch (err) {
-    return { ok: false, error: new TenaxError("invalid_memo", `step "${userId}": memoized output is not valid JSON`, { cause: err }) };
-  }
-  return { ok: true, value: decode ? decode(value) : value };
 }

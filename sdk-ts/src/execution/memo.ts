@@ -21,7 +21,7 @@ export type Memo = ReadonlyMap<string, IndexedMemoEntry>;
  * Indexes memo entries by hashed step id, keeping their stored order; a later
  * duplicate wins (it was stored last), with its own index.
  */
-export function createMemo(entries: readonly MemoEntryInput[]): Memo {
+export function createMemo(entries: readonly MemoEntryInput[]): Map<string, IndexedMemoEntry> {
   const memo = new Map<string, IndexedMemoEntry>();
   entries.forEach((entry, index) => {
     memo.delete(entry.stepId);

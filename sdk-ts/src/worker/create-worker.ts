@@ -12,6 +12,7 @@ import { createMemoCache } from "./memo-cache.js";
 import { createRequestRunner } from "./request-runner.js";
 import { createSemaphore } from "./semaphore.js";
 import { createSession, type Session, type SessionHandlers } from "./session.js";
+import { createWarmExecutions } from "./warm-executions.js";
 import type { CloseOptions, ConnectOptions, Worker } from "./types.js";
 
 export interface WorkerClientConfig {
@@ -49,7 +50,15 @@ export async function createWorker(config: WorkerClientConfig, options: ConnectO
     instanceId,
   };
   const backoff = createBackoff(options.reconnectBackoffMs);
-  const runner = createRequestRunner({ functions, semaphore: createSemaphore(maxConcurrency), memoCache: createMemoCache(), logger });
+  const runner = createRequestRunner({
+    functions,
+    semaphore: createSemaphore(maxConcurrency),
+    // At least as many runs as may be held warm, so a warm continuation finds their events.
+    memoCache: createMemoCache(Math.max(64, 2 * maxConcurrency)),
+    // One per request slot: suspended runs are those the executor is about to continue here.
+    warm: createWarmExecutions({ capacity: maxConcurrency }),
+    logger,
+  });
 
   let current: Session | undefined;
   let closing = false;

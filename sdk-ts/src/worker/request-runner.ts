@@ -8,11 +8,15 @@ import { executeRequest, type ExecuteRequestOutcome, type RequestCheckpointing }
 import type { MemoCache } from "./memo-cache.js";
 import type { Semaphore } from "./semaphore.js";
 import type { Session } from "./session.js";
+import type { WarmExecutions } from "./warm-executions.js";
+import type { SuspendedExecution } from "./warm-match.js";
 
 export interface RequestRunnerOptions {
   functions: ReadonlyMap<string, TenaxFunction<any, any>>;
   semaphore: Semaphore;
   memoCache: MemoCache;
+  /** Executions kept after a STEP_RAN, resumed by the run's next request (warm continuation). */
+  warm: WarmExecutions;
   logger: Logger;
 }
 
@@ -25,6 +29,8 @@ export interface RequestRunner {
   drain(): void;
   /** Requests received and not finished (running or waiting for a slot). */
   inFlight(): number;
+  /** Executions held suspended between requests (they hold no slot). */
+  suspended(): number;
 }
 
 interface ActiveRequest {
@@ -45,9 +51,12 @@ const CHECKPOINT_ACK_LINGER_MS = 30_000;
  * Under checkpointing (see executeRequest) a request also sends checkpoints:
  * the buffer is flushed before the result, so the executor persists the
  * steps first; a checkpoint the executor refuses abandons the request.
+ * A discovery request whose result is one STEP_RAN leaves its execution
+ * suspended (WarmExecutions); the run's next request resumes it when it is
+ * exactly the continuation, so the handler is not replayed for each step.
  */
 export function createRequestRunner(options: RequestRunnerOptions): RequestRunner {
-  const { functions, semaphore, memoCache, logger } = options;
+  const { functions, semaphore, memoCache, warm, logger } = options;
   const active = new Map<string, ActiveRequest>();
   // Requests with checkpoints, kept past their result until every checkpoint is acked.
   const checkpointing = new Map<string, ActiveRequest>();
@@ -85,9 +94,10 @@ export function createRequestRunner(options: RequestRunnerOptions): RequestRunne
     return { buffer, maxRuntimeMs: settings.maxRuntimeMs };
   };
 
-  const run = async (entry: ActiveRequest, memo: MemoEntry[]) => {
+  const run = async (entry: ActiveRequest, memo: MemoEntry[], resume: SuspendedExecution | undefined) => {
     const { session, request } = entry;
     const lost = () => entry.abandoned || !session.isOpen();
+    // A suspended execution holds no slot: it takes one again here, like any request.
     const release = await semaphore.acquire();
     let outcome: ExecuteRequestOutcome;
     try {
@@ -101,6 +111,7 @@ export function createRequestRunner(options: RequestRunnerOptions): RequestRunne
         checkpointing: startCheckpointing(entry),
         lost,
         draining: () => draining,
+        resume: resume?.execution,
       });
     } finally {
       release();
@@ -108,7 +119,7 @@ export function createRequestRunner(options: RequestRunnerOptions): RequestRunne
     const { ops } = outcome;
     if (!ops || lost()) {
       // Checkpointed steps may not have been persisted: keep only what the executor sent.
-      memoCache.remember(request.runId, memo);
+      memoCache.remember(request, memo);
       logger.warn("dropping result: lease lost or stream closed; the executor will redeliver", {
         requestId: request.requestId,
         runId: request.runId,
@@ -119,7 +130,12 @@ export function createRequestRunner(options: RequestRunnerOptions): RequestRunne
     entry.checkpoints?.flush();
     const finished = ops.some((op) => op.code === OpCode.RUN_COMPLETE || (op.code === OpCode.RUN_ERROR && op.noRetry));
     if (finished) memoCache.forget(request.runId);
-    else memoCache.remember(request.runId, outcome.memo);
+    else memoCache.remember(request, outcome.memo);
+    // Kept before the result goes out, so the continuation it triggers finds it.
+    const discovery = request.targetStepId === "" && !request.disableImmediateExecution;
+    if (outcome.execution && discovery && !draining) {
+      warm.keep({ session, request, execution: outcome.execution, memo: outcome.memo, step: ops[0] });
+    }
     session.sendResult(create(ExecutionResultSchema, { requestId: request.requestId, leaseId: request.leaseId, runId: request.runId, ops }));
   };
 
@@ -128,7 +144,10 @@ export function createRequestRunner(options: RequestRunnerOptions): RequestRunne
       const { requestId, leaseId } = request;
       session.send({ case: "ack", value: { requestId } });
       if (active.has(requestId)) return;
-      const memo = memoCache.complete(request);
+      // Any request of the run ends its suspended execution; only its continuation resumes it.
+      const resume = warm.take(session, request);
+      const events = memoCache.restoreEvents(request);
+      const memo = !events ? undefined : resume ? resume.memo.concat(request.memo) : memoCache.complete(request);
       if (!memo) {
         // The executor answers with the request again, memo complete.
         session.send({ case: "memoFetch", value: { requestId } });
@@ -140,7 +159,7 @@ export function createRequestRunner(options: RequestRunnerOptions): RequestRunne
       const leaseTimer = setInterval(() => {
         if (!entry.abandoned) session.send({ case: "extendLease", value: { requestId, leaseId } });
       }, interval);
-      run(entry, memo)
+      run(entry, memo, resume)
         .catch((err: unknown) => logger.error("request handling failed", { requestId, error: err }))
         .finally(() => {
           clearInterval(leaseTimer);
@@ -169,7 +188,9 @@ export function createRequestRunner(options: RequestRunnerOptions): RequestRunne
     },
     drain() {
       draining = true;
+      warm.clear();
     },
     inFlight: () => active.size,
+    suspended: () => warm.size(),
   };
 }

@@ -48,8 +48,9 @@ export function createDispatcher(deps: {
           functionVersion: work.functionVersion,
           attempt: work.attempt,
           maxAttempts: work.maxAttempts,
-          event: work.events[0],
-          events: work.events,
+          // A delta's worker holds the events too: resending them costs more than a step.
+          event: offset ? undefined : work.events[0],
+          events: offset ? [] : work.events,
           memo: offset ? work.memo.slice(offset) : work.memo,
           memoOffset: offset,
           checkpointing: discovery ? work.checkpointing : undefined,
