@@ -45,7 +45,7 @@ export async function* watchRun(
   pollMs = 2000,
 ): AsyncGenerator<MessageInitShape<typeof WatchRunResponseSchema>> {
   let wake: () => void = () => {};
-  let dirty = true;
+  let dirty = false;
   const unsubscribe = hub.subscribe(req.runId, (stepOnly) => {
     if (stepOnly && req.statusOnly) return;
     dirty = true;
@@ -54,17 +54,19 @@ export async function* watchRun(
   const onAbort = () => wake();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
+    // Subscribed before this read: a change after it marks `dirty` and is read again.
     let run = await requireRun(database, req.runId);
     let lastSeq = 0;
     let position = 0;
     let lastStatus = "";
-    let fresh = true;
+    let first = true;
     while (!signal.aborted) {
-      if (dirty) {
-        dirty = false;
+      if (first || dirty) {
+        // The first pass uses the run just read; a change during that read leaves `dirty` set.
+        if (!first) dirty = false;
         const steps = req.statusOnly ? [] : await runSteps(database.sql, run.id, lastSeq);
-        if (!fresh) run = (await runGet(database.sql, run.id)) ?? run;
-        fresh = false;
+        if (!first) run = (await runGet(database.sql, run.id)) ?? run;
+        first = false;
         for (const s of steps) {
           lastSeq = s.seq;
           yield { run: runToProto(run), step: stepToProto(s, position++) };
