@@ -45,8 +45,8 @@ export interface Bench {
   runIdsFor(eventIds: string[], functionId: string): Promise<string[]>;
   /** Watches a run until `done(run)` (default: it ended). */
   watch(runId: string, opts?: { timeoutMs?: number; done?: (r: Run) => boolean }): Promise<Watched>;
-  /** Watches many runs with bounded concurrency, in order; never throws (failures are reported). */
-  watchAll(runIds: string[], opts: { concurrency?: number; deadlineMs: number; done?: (r: Run) => boolean }): Promise<{ watched: (Watched | undefined)[]; errors: string[] }>;
+  /** Watches many runs, `batch` (default 1000) per WatchRuns stream; never throws (failures are reported). */
+  watchAll(runIds: string[], opts: { batch?: number; deadlineMs: number; done?: (r: Run) => boolean }): Promise<{ watched: (Watched | undefined)[]; errors: string[] }>;
   /** VmRSS in MB of every process we started (services and worker). */
   rss(): Record<string, number>;
   /** CPU time (user + system, ms) so far of each service, the worker, Postgres (all its processes) and this process. */
@@ -268,23 +268,31 @@ export async function startBench(): Promise<Bench> {
       async watchAll(runIds, opts) {
         const watched: (Watched | undefined)[] = new Array(runIds.length);
         const errors: string[] = [];
-        const deadline = Date.now() + opts.deadlineMs;
-        let next = 0;
+        const done = opts.done ?? ((r: Run) => terminal.has(r.status));
+        const index = new Map(runIds.map((id, i) => [id, i]));
+        const size = opts.batch ?? 1000;
+        const batches = Array.from({ length: Math.ceil(runIds.length / size) }, (_, i) => runIds.slice(i * size, (i + 1) * size));
         await Promise.all(
-          Array.from({ length: Math.min(opts.concurrency ?? 200, runIds.length) }, async () => {
-            while (next < runIds.length) {
-              const i = next++;
-              const left = deadline - Date.now();
-              if (left <= 0) {
-                errors.push(`run ${runIds[i]}: not done before the deadline`);
-                continue;
+          batches.map(async (ids) => {
+            const pending = new Set(ids);
+            const cancel = new AbortController();
+            const timer = setTimeout(() => cancel.abort(), opts.deadlineMs);
+            try {
+              for await (const { run } of runs.watchRuns({ runIds: ids }, { signal: cancel.signal })) {
+                if (!run || !pending.has(run.id)) continue;
+                if (done(run)) watched[index.get(run.id)!] = { run, at: Date.now() };
+                else if (terminal.has(run.status)) errors.push(`run ${run.id}: ended with status ${RunStatus[run.status]} ${run.error?.message ?? ""}`);
+                else continue;
+                pending.delete(run.id);
+                // Awaited states that are not final (W6: WAITING) never end the stream: cancel it.
+                if (pending.size === 0) cancel.abort();
               }
-              try {
-                watched[i] = await watch(runIds[i]!, { timeoutMs: left, done: opts.done });
-              } catch (err) {
-                errors.push(`run ${runIds[i]}: ${(err as Error).message}`);
-              }
+            } catch (err) {
+              if (!cancel.signal.aborted) errors.push(`WatchRuns of ${ids.length} runs failed: ${(err as Error).message}`);
+            } finally {
+              clearTimeout(timer);
             }
+            for (const id of pending) errors.push(`run ${id}: not done before the deadline`);
           }),
         );
         return { watched, errors };

@@ -16,10 +16,10 @@ import { w4 } from "./workloads/w4-start-latency.js";
 import { w5 } from "./workloads/w5-timers.js";
 import { w6 } from "./workloads/w6-memory.js";
 
-const usage = "usage: npm run bench [-- --quick] [--only W1,W3] [--watch-concurrency 200]";
+const usage = "usage: npm run bench [-- --quick] [--only W1,W3] [--watch-batch 1000]";
 let quick = false;
 let only: Set<string> | undefined;
-let watchConcurrency = 200;
+let watchBatch = 1000;
 {
   const args = process.argv.slice(2);
   for (let i = 0; i < args.length; i++) {
@@ -27,21 +27,21 @@ let watchConcurrency = 200;
     const value = () => inline ?? args[++i] ?? "";
     if (flag === "--quick") quick = true;
     else if (flag === "--only") only = new Set(value().toUpperCase().split(",").map((x) => x.trim()).filter(Boolean));
-    else if (flag === "--watch-concurrency") watchConcurrency = Number(value());
+    else if (flag === "--watch-batch") watchBatch = Number(value());
     else {
       process.stderr.write(`unknown argument ${args[i]}\n${usage}\n`);
       process.exit(2);
     }
   }
-  if (!Number.isInteger(watchConcurrency) || watchConcurrency < 1) {
-    process.stderr.write(`--watch-concurrency must be a positive integer\n${usage}\n`);
+  if (!Number.isInteger(watchBatch) || watchBatch < 1) {
+    process.stderr.write(`--watch-batch must be a positive integer\n${usage}\n`);
     process.exit(2);
   }
 }
 
 const sizes: Sizes = quick
-  ? { w1Runs: 5, w2Runs: 50, w3Steps: 20, w4Runs: 5, w5Runs: 20, w6Runs: 200, watchConcurrency, batchDeadlineMs: 60_000 }
-  : { w1Runs: 100, w2Runs: 1000, w3Steps: 100, w4Runs: 100, w5Runs: 1000, w6Runs: 10_000, watchConcurrency, batchDeadlineMs: 180_000 };
+  ? { w1Runs: 5, w2Runs: 50, w3Steps: 20, w4Runs: 5, w5Runs: 20, w6Runs: 200, watchBatch, batchDeadlineMs: 60_000 }
+  : { w1Runs: 100, w2Runs: 1000, w3Steps: 100, w4Runs: 100, w5Runs: 1000, w6Runs: 10_000, watchBatch, batchDeadlineMs: 180_000 };
 const floorSizes = quick ? { commits: 200, roundTrips: 500, pipelined: 2000 } : { commits: 2000, roundTrips: 5000, pipelined: 20_000 };
 const mode = quick ? "quick" : "full";
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -132,11 +132,11 @@ async function main(): Promise<number> {
   await bench.stop();
   clearTimeout(hardLimit);
 
-  const complete = !quick && !only && watchConcurrency === 200;
+  const complete = !quick && !only && watchBatch === 1000;
   const md = renderMarkdown({ mode, sizes: { ...sizes }, machine: machineInfo(pgVersion, loadStart), floor, results, notes, suiteMs: Date.now() - t0 });
   const outDir = join(root, "bench", "out");
   mkdirSync(outDir, { recursive: true });
-  const mdPath = complete ? join(root, "bench", "RESULTS.md") : join(outDir, `RESULTS-${mode}${only || watchConcurrency !== 200 ? "-partial" : ""}.md`);
+  const mdPath = complete ? join(root, "bench", "RESULTS.md") : join(outDir, `RESULTS-${mode}${only || watchBatch !== 1000 ? "-partial" : ""}.md`);
   writeFileSync(mdPath, md);
   writeFileSync(join(outDir, `results-${mode}.jsonl`), [JSON.stringify({ workload: "floor", ...floor }), ...results.map((r) => JSON.stringify(toJsonLine(r, floor)))].join("\n") + "\n");
   const failed = results.filter((r) => !r.ok);

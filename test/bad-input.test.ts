@@ -43,6 +43,24 @@ describe("bad input is rejected with INVALID_ARGUMENT naming what is wrong", () 
     expect(err.rawMessage).toContain("5001 events exceed the limit of 5000");
   });
 
+  it("WatchRuns: no ids, a malformed id, an unknown run", async () => {
+    const drain = async (runIds: string[]) => {
+      for await (const _ of stack.runs.watchRuns({ runIds })) {
+        // no message is expected before the error
+      }
+    };
+    const empty = await rejection(drain([]));
+    expect(empty.code).toBe(Code.InvalidArgument);
+    expect(empty.message).toMatch(/\[invalid_run_ids\] run_ids: at least one run id is required/);
+    const malformed = await rejection(drain([crypto.randomUUID(), "nope"]));
+    expect(malformed.code).toBe(Code.InvalidArgument);
+    expect(malformed.message).toMatch(/run_ids\[1\]: "nope" is not a run id/);
+    const unknown = crypto.randomUUID();
+    const missing = await rejection(drain([unknown]));
+    expect(missing.code).toBe(Code.NotFound);
+    expect(missing.message).toContain(`run ${unknown} not found`);
+  });
+
   it("malformed JSON over Connect, and the service keeps serving", async () => {
     const res = await fetch(`${stack.ingestUrl}/tenax.v1.IngestService/SendEvents`, {
       method: "POST",

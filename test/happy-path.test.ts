@@ -45,6 +45,20 @@ describe("a durable run end to end", () => {
     expect(new Set(statuses).size).toBe(statuses.length); // one message per status, no step noise
   });
 
+  it("WatchRuns streams the status of many runs on one stream until all have ended", async () => {
+    const { ids } = await stack.ingest.sendEvents({ events: [1, 2, 3].map((n) => ({ name: "test/three", data: { n } })) });
+    const runIds = await Promise.all(ids.map(async (eventId) => (await stack.runs.listRuns({ eventId })).runs[0]!.id));
+    const seen = new Map<string, RunStatus[]>();
+    for await (const { run } of stack.runs.watchRuns({ runIds: [...runIds, runIds[0]!] }, { signal: AbortSignal.timeout(30_000) })) {
+      seen.set(run!.id, [...(seen.get(run!.id) ?? []), run!.status]);
+    }
+    expect([...seen.keys()].sort()).toEqual([...runIds].sort()); // the duplicate id is watched once
+    for (const statuses of seen.values()) {
+      expect(statuses.at(-1)).toBe(RunStatus.COMPLETED);
+      expect(new Set(statuses).size).toBe(statuses.length); // one message per status
+    }
+  });
+
   it("retries a failing step with backoff and reports the attempt", async () => {
     const { ids } = await stack.ingest.sendEvents({ events: [{ name: "test/flaky", data: {} }] });
     const run = await stack.runForEvent(ids[0]!);

@@ -38,7 +38,7 @@ export interface Sizes {
   w4Runs: number;
   w5Runs: number;
   w6Runs: number;
-  watchConcurrency: number;
+  watchBatch: number;
   /** Deadline for one batch workload. */
   batchDeadlineMs: number;
 }

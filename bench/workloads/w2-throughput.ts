@@ -13,7 +13,7 @@ export async function w2(b: Bench, sizes: Sizes, variant: Variant): Promise<Work
   const r0 = Date.now();
   const runIds = await b.runIdsFor(eventIds, chainFn(variant));
   const resolveMs = Date.now() - r0;
-  const { watched, errors } = await b.watchAll(runIds, { concurrency: sizes.watchConcurrency, deadlineMs: sizes.batchDeadlineMs });
+  const { watched, errors } = await b.watchAll(runIds, { batch: sizes.watchBatch, deadlineMs: sizes.batchDeadlineMs });
   checkRuns(watched, RunStatus.COMPLETED, errors);
   const done = watched.filter((w) => w?.run.status === RunStatus.COMPLETED);
   const lastObserved = Math.max(...done.map((w) => w!.at));
@@ -25,7 +25,7 @@ export async function w2(b: Bench, sizes: Sizes, variant: Variant): Promise<Work
     variant,
     ok: errors.length === 0 && done.length === n,
     errors: capErrors(errors),
-    params: { runs: n, steps, watchConcurrency: sizes.watchConcurrency },
+    params: { runs: n, steps, watchBatch: sizes.watchBatch },
     metrics: [
       // Wall = send → the last run's ended_at (as WatchRun reported it): independent of how
       // quickly the bench's bounded watches get to each run.

@@ -9,7 +9,7 @@ export async function w5(b: Bench, sizes: Sizes): Promise<WorkloadResult> {
   const n = sizes.w5Runs;
   const t0 = Date.now();
   const runIds = await sendChunked(b, "bench/nap", "nap", Array.from({ length: n }, (_, i) => ({ i })));
-  const { watched, errors } = await b.watchAll(runIds, { concurrency: sizes.watchConcurrency, deadlineMs: sizes.batchDeadlineMs });
+  const { watched, errors } = await b.watchAll(runIds, { batch: sizes.watchBatch, deadlineMs: sizes.batchDeadlineMs });
   checkRuns(watched, RunStatus.COMPLETED, errors);
   const outs = watched.filter((w) => w?.run.status === RunStatus.COMPLETED).map((w) => json(w!.run.output) as { due: number; woke: number });
   const late = outs.map((o) => o.woke - o.due);
@@ -22,7 +22,7 @@ export async function w5(b: Bench, sizes: Sizes): Promise<WorkloadResult> {
     variant: "-",
     ok: errors.length === 0 && outs.length === n,
     errors: capErrors(errors),
-    params: { runs: n, sleepMs: 1000, watchConcurrency: sizes.watchConcurrency },
+    params: { runs: n, sleepMs: 1000, watchBatch: sizes.watchBatch },
     metrics: [
       { name: "latenessP50", value: s.p50, unit: "ms", kind: "latency", headline: true },
       { name: "latenessP99", value: s.p99, unit: "ms", kind: "latency", target: { op: "<=", value: 50 }, headline: true },

@@ -10,7 +10,7 @@ export async function w6(b: Bench, sizes: Sizes): Promise<WorkloadResult> {
   const t0 = Date.now();
   const runIds = await sendChunked(b, "bench/park", "park", Array.from({ length: n }, (_, i) => ({ k: `k${i}` })));
   const { watched, errors } = await b.watchAll(runIds, {
-    concurrency: sizes.watchConcurrency,
+    batch: sizes.watchBatch,
     deadlineMs: sizes.batchDeadlineMs * 2,
     done: (r) => r.status === RunStatus.WAITING,
   });
@@ -39,7 +39,7 @@ export async function w6(b: Bench, sizes: Sizes): Promise<WorkloadResult> {
     variant: "-",
     ok: errors.length === 0 && parked === n,
     errors: capErrors(errors),
-    params: { runs: n, watchConcurrency: sizes.watchConcurrency },
+    params: { runs: n, watchBatch: sizes.watchBatch },
     metrics,
   };
 }

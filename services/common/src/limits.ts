@@ -11,6 +11,7 @@ export const limits = {
   stepsPerRun: 1000,
   stepOutputMaxBytes: 4 * 1024 * 1024,
   runStateMaxBytes: 32 * 1024 * 1024,
+  watchRunsMaxIds: 10_000,
 } as const;
 
 /** The reserved prefix of events the services emit themselves. */

@@ -16,6 +16,7 @@ import { startSystemEventDispatcher } from "./dispatch-system-events.js";
 import { cancelRun, cancelRuns, getRun, listRuns } from "./run-api.js";
 import { sendEvents } from "./send-events.js";
 import { createWatchHub, watchRun } from "./watch-run.js";
+import { watchRuns } from "./watch-runs.js";
 
 export interface IngestHandle {
   readonly port: number;
@@ -46,6 +47,7 @@ export async function startIngest(config: IngestConfig): Promise<IngestHandle> {
         cancelRun: (req) => guard(cancelRun(database, req)),
         cancelRuns: (req) => guard(cancelRuns(database, req)),
         watchRun: (req, ctx) => watchRun(database, hub, req, ctx.signal),
+        watchRuns: (req, ctx) => watchRuns(database, hub, req, ctx.signal),
       });
       router.service(
         HealthService,

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tenax/v1/ingest.proto.
  */
 export const file_tenax_v1_ingest: GenFile = /*@__PURE__*/
-  fileDesc("ChV0ZW5heC92MS9pbmdlc3QucHJvdG8SCHRlbmF4LnYxIjQKEVNlbmRFdmVudHNSZXF1ZXN0Eh8KBmV2ZW50cxgBIAMoCzIPLnRlbmF4LnYxLkV2ZW50IiEKElNlbmRFdmVudHNSZXNwb25zZRILCgNpZHMYASADKAkiHwoNR2V0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkiUQoOR2V0UnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0udGVuYXgudjEuUnVuEiMKBXN0ZXBzGAIgAygLMhQudGVuYXgudjEuU3RlcFJlY29yZCKUAQoPTGlzdFJ1bnNSZXF1ZXN0EhMKC2Z1bmN0aW9uX2lkGAEgASgJEiMKBnN0YXR1cxgCIAEoDjITLnRlbmF4LnYxLlJ1blN0YXR1cxIQCghldmVudF9pZBgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIOCgZhcHBfaWQYBiABKAkiSAoQTGlzdFJ1bnNSZXNwb25zZRIbCgRydW5zGAEgAygLMg0udGVuYXgudjEuUnVuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI2Cg9XYXRjaFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJEhMKC3N0YXR1c19vbmx5GAIgASgIIlIKEFdhdGNoUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0udGVuYXgudjEuUnVuEiIKBHN0ZXAYAiABKAsyFC50ZW5heC52MS5TdGVwUmVjb3JkIiIKEENhbmNlbFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJIlMKEUNhbmNlbFJ1blJlc3BvbnNlEhoKA3J1bhgBIAEoCzINLnRlbmF4LnYxLlJ1bhIiCgVlcnJvchgCIAEoCzITLnRlbmF4LnYxLkVycm9ySW5mbyJtChFDYW5jZWxSdW5zUmVxdWVzdBITCgtmdW5jdGlvbl9pZBgBIAEoCRIOCgZhcHBfaWQYAiABKAkSGAoQc3RhcnRlZF9hZnRlcl9tcxgDIAEoAxIZChFzdGFydGVkX2JlZm9yZV9tcxgEIAEoAyIlChJDYW5jZWxSdW5zUmVzcG9uc2USDwoHcnVuX2lkcxgBIAMoCTJYCg1Jbmdlc3RTZXJ2aWNlEkcKClNlbmRFdmVudHMSGy50ZW5heC52MS5TZW5kRXZlbnRzUmVxdWVzdBocLnRlbmF4LnYxLlNlbmRFdmVudHNSZXNwb25zZTLgAgoKUnVuU2VydmljZRI7CgZHZXRSdW4SFy50ZW5heC52MS5HZXRSdW5SZXF1ZXN0GhgudGVuYXgudjEuR2V0UnVuUmVzcG9uc2USQQoITGlzdFJ1bnMSGS50ZW5heC52MS5MaXN0UnVuc1JlcXVlc3QaGi50ZW5heC52MS5MaXN0UnVuc1Jlc3BvbnNlEkMKCFdhdGNoUnVuEhkudGVuYXgudjEuV2F0Y2hSdW5SZXF1ZXN0GhoudGVuYXgudjEuV2F0Y2hSdW5SZXNwb25zZTABEkQKCUNhbmNlbFJ1bhIaLnRlbmF4LnYxLkNhbmNlbFJ1blJlcXVlc3QaGy50ZW5heC52MS5DYW5jZWxSdW5SZXNwb25zZRJHCgpDYW5jZWxSdW5zEhsudGVuYXgudjEuQ2FuY2VsUnVuc1JlcXVlc3QaHC50ZW5heC52MS5DYW5jZWxSdW5zUmVzcG9uc2ViBnByb3RvMw", [file_tenax_v1_errors, file_tenax_v1_event, file_tenax_v1_run]);
+  fileDesc("ChV0ZW5heC92MS9pbmdlc3QucHJvdG8SCHRlbmF4LnYxIjQKEVNlbmRFdmVudHNSZXF1ZXN0Eh8KBmV2ZW50cxgBIAMoCzIPLnRlbmF4LnYxLkV2ZW50IiEKElNlbmRFdmVudHNSZXNwb25zZRILCgNpZHMYASADKAkiHwoNR2V0UnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkiUQoOR2V0UnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0udGVuYXgudjEuUnVuEiMKBXN0ZXBzGAIgAygLMhQudGVuYXgudjEuU3RlcFJlY29yZCKUAQoPTGlzdFJ1bnNSZXF1ZXN0EhMKC2Z1bmN0aW9uX2lkGAEgASgJEiMKBnN0YXR1cxgCIAEoDjITLnRlbmF4LnYxLlJ1blN0YXR1cxIQCghldmVudF9pZBgDIAEoCRIRCglwYWdlX3NpemUYBCABKAUSEgoKcGFnZV90b2tlbhgFIAEoCRIOCgZhcHBfaWQYBiABKAkiSAoQTGlzdFJ1bnNSZXNwb25zZRIbCgRydW5zGAEgAygLMg0udGVuYXgudjEuUnVuEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI2Cg9XYXRjaFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJEhMKC3N0YXR1c19vbmx5GAIgASgIIlIKEFdhdGNoUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0udGVuYXgudjEuUnVuEiIKBHN0ZXAYAiABKAsyFC50ZW5heC52MS5TdGVwUmVjb3JkIiMKEFdhdGNoUnVuc1JlcXVlc3QSDwoHcnVuX2lkcxgBIAMoCSIvChFXYXRjaFJ1bnNSZXNwb25zZRIaCgNydW4YASABKAsyDS50ZW5heC52MS5SdW4iIgoQQ2FuY2VsUnVuUmVxdWVzdBIOCgZydW5faWQYASABKAkiUwoRQ2FuY2VsUnVuUmVzcG9uc2USGgoDcnVuGAEgASgLMg0udGVuYXgudjEuUnVuEiIKBWVycm9yGAIgASgLMhMudGVuYXgudjEuRXJyb3JJbmZvIm0KEUNhbmNlbFJ1bnNSZXF1ZXN0EhMKC2Z1bmN0aW9uX2lkGAEgASgJEg4KBmFwcF9pZBgCIAEoCRIYChBzdGFydGVkX2FmdGVyX21zGAMgASgDEhkKEXN0YXJ0ZWRfYmVmb3JlX21zGAQgASgDIiUKEkNhbmNlbFJ1bnNSZXNwb25zZRIPCgdydW5faWRzGAEgAygJMlgKDUluZ2VzdFNlcnZpY2USRwoKU2VuZEV2ZW50cxIbLnRlbmF4LnYxLlNlbmRFdmVudHNSZXF1ZXN0GhwudGVuYXgudjEuU2VuZEV2ZW50c1Jlc3BvbnNlMqgDCgpSdW5TZXJ2aWNlEjsKBkdldFJ1bhIXLnRlbmF4LnYxLkdldFJ1blJlcXVlc3QaGC50ZW5heC52MS5HZXRSdW5SZXNwb25zZRJBCghMaXN0UnVucxIZLnRlbmF4LnYxLkxpc3RSdW5zUmVxdWVzdBoaLnRlbmF4LnYxLkxpc3RSdW5zUmVzcG9uc2USQwoIV2F0Y2hSdW4SGS50ZW5heC52MS5XYXRjaFJ1blJlcXVlc3QaGi50ZW5heC52MS5XYXRjaFJ1blJlc3BvbnNlMAESRgoJV2F0Y2hSdW5zEhoudGVuYXgudjEuV2F0Y2hSdW5zUmVxdWVzdBobLnRlbmF4LnYxLldhdGNoUnVuc1Jlc3BvbnNlMAESRAoJQ2FuY2VsUnVuEhoudGVuYXgudjEuQ2FuY2VsUnVuUmVxdWVzdBobLnRlbmF4LnYxLkNhbmNlbFJ1blJlc3BvbnNlEkcKCkNhbmNlbFJ1bnMSGy50ZW5heC52MS5DYW5jZWxSdW5zUmVxdWVzdBocLnRlbmF4LnYxLkNhbmNlbFJ1bnNSZXNwb25zZWIGcHJvdG8z", [file_tenax_v1_errors, file_tenax_v1_event, file_tenax_v1_run]);
 
 /**
  * Request of SendEvents.
@@ -251,6 +251,48 @@ export const WatchRunResponseSchema: GenMessage<WatchRunResponse> = /*@__PURE__*
   messageDesc(file_tenax_v1_ingest, 7);
 
 /**
+ * Request of WatchRuns.
+ *
+ * @generated from message tenax.v1.WatchRunsRequest
+ */
+export type WatchRunsRequest = Message<"tenax.v1.WatchRunsRequest"> & {
+  /**
+   * Run ids: 1 to 10,000, each an existing run (duplicates are watched once).
+   *
+   * @generated from field: repeated string run_ids = 1;
+   */
+  runIds: string[];
+};
+
+/**
+ * Describes the message tenax.v1.WatchRunsRequest.
+ * Use `create(WatchRunsRequestSchema)` to create a new message.
+ */
+export const WatchRunsRequestSchema: GenMessage<WatchRunsRequest> = /*@__PURE__*/
+  messageDesc(file_tenax_v1_ingest, 8);
+
+/**
+ * A status of one watched run (its first, or a change).
+ *
+ * @generated from message tenax.v1.WatchRunsResponse
+ */
+export type WatchRunsResponse = Message<"tenax.v1.WatchRunsResponse"> & {
+  /**
+   * The run as it is now.
+   *
+   * @generated from field: tenax.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+};
+
+/**
+ * Describes the message tenax.v1.WatchRunsResponse.
+ * Use `create(WatchRunsResponseSchema)` to create a new message.
+ */
+export const WatchRunsResponseSchema: GenMessage<WatchRunsResponse> = /*@__PURE__*/
+  messageDesc(file_tenax_v1_ingest, 9);
+
+/**
  * Request of CancelRun.
  *
  * @generated from message tenax.v1.CancelRunRequest
@@ -269,7 +311,7 @@ export type CancelRunRequest = Message<"tenax.v1.CancelRunRequest"> & {
  * Use `create(CancelRunRequestSchema)` to create a new message.
  */
 export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*/
-  messageDesc(file_tenax_v1_ingest, 8);
+  messageDesc(file_tenax_v1_ingest, 10);
 
 /**
  * Response of CancelRun.
@@ -297,7 +339,7 @@ export type CancelRunResponse = Message<"tenax.v1.CancelRunResponse"> & {
  * Use `create(CancelRunResponseSchema)` to create a new message.
  */
 export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE__*/
-  messageDesc(file_tenax_v1_ingest, 9);
+  messageDesc(file_tenax_v1_ingest, 11);
 
 /**
  * Request of CancelRuns.
@@ -339,7 +381,7 @@ export type CancelRunsRequest = Message<"tenax.v1.CancelRunsRequest"> & {
  * Use `create(CancelRunsRequestSchema)` to create a new message.
  */
 export const CancelRunsRequestSchema: GenMessage<CancelRunsRequest> = /*@__PURE__*/
-  messageDesc(file_tenax_v1_ingest, 10);
+  messageDesc(file_tenax_v1_ingest, 12);
 
 /**
  * Response of CancelRuns.
@@ -360,7 +402,7 @@ export type CancelRunsResponse = Message<"tenax.v1.CancelRunsResponse"> & {
  * Use `create(CancelRunsResponseSchema)` to create a new message.
  */
 export const CancelRunsResponseSchema: GenMessage<CancelRunsResponse> = /*@__PURE__*/
-  messageDesc(file_tenax_v1_ingest, 11);
+  messageDesc(file_tenax_v1_ingest, 13);
 
 /**
  * Accepts events from producers.
@@ -418,6 +460,17 @@ export const RunService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchRunRequestSchema;
     output: typeof WatchRunResponseSchema;
+  },
+  /**
+   * Streams the status of many runs: each run's current state, then every status change,
+   * until all of them have ended. One stream instead of one per run.
+   *
+   * @generated from rpc tenax.v1.RunService.WatchRuns
+   */
+  watchRuns: {
+    methodKind: "server_streaming";
+    input: typeof WatchRunsRequestSchema;
+    output: typeof WatchRunsResponseSchema;
   },
   /**
    * Requests cancellation of a run.

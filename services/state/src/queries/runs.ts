@@ -54,6 +54,14 @@ export async function runGet(sql: Sql, runId: string): Promise<RunRow | null> {
   return row ? toRunRow(row) : null;
 }
 
+/** Runs by id (ids that are not runs are absent). */
+export async function runsGetMany(sql: Sql, runIds: string[]): Promise<RunRow[]> {
+  const ids = runIds.filter(isUuid);
+  if (ids.length === 0) return [];
+  const rows = await sql`select * from runs where id = any(${ids}::uuid[])`;
+  return rows.map(toRunRow);
+}
+
 /** A run's memo in stored order, optionally only entries stored after `afterSeq`. */
 export async function runSteps(sql: Sql, runId: string, afterSeq = 0): Promise<StepRow[]> {
   const rows = await sql`select * from steps where run_id = ${runId} and seq > ${afterSeq} order by seq`;

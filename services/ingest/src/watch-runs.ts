@@ -1,0 +1,80 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { invalidArgument, limits, notFound } from "@tenax/common";
+import type { WatchRunsRequest, WatchRunsResponseSchema } from "@tenax/proto";
+import { isUuid, runsGetMany, type Database } from "@tenax/state";
+import { isTerminal, runToProto } from "./to-proto.js";
+import type { WatchHub } from "./watch-run.js";
+
+/**
+ * Streams the status of many runs on one stream: each run's state, then its status changes,
+ * ending when every run has ended. Like WatchRun with status_only, without a stream per run
+ * (each stream costs more than the run's status messages). Subscribes before the first read.
+ */
+export async function* watchRuns(
+  database: Database,
+  hub: WatchHub,
+  req: WatchRunsRequest,
+  signal: AbortSignal,
+  pollMs = 2000,
+): AsyncGenerator<MessageInitShape<typeof WatchRunsResponseSchema>> {
+  const ids = [...new Set(req.runIds)];
+  if (ids.length === 0) throw invalidArgument("invalid_run_ids", "run_ids: at least one run id is required");
+  if (ids.length > limits.watchRunsMaxIds) throw invalidArgument("invalid_run_ids", `run_ids: ${ids.length} ids; the limit is ${limits.watchRunsMaxIds}`);
+  const bad = req.runIds.findIndex((id) => !isUuid(id));
+  if (bad >= 0) throw invalidArgument("invalid_run_id", `run_ids[${bad}]: "${req.runIds[bad]}" is not a run id`);
+  let wake: () => void = () => {};
+  // Runs to read: all at first, then those a notification named (cleared before each read).
+  const dirty = new Set(ids);
+  const unsubscribe = new Map(
+    ids.map((id) => [
+      id,
+      hub.subscribe(id, (stepOnly) => {
+        if (stepOnly) return;
+        dirty.add(id);
+        wake();
+      }),
+    ]),
+  );
+  const onAbort = () => wake();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const shown = new Map<string, string>();
+    let first = true;
+    while (!signal.aborted && unsubscribe.size > 0) {
+      if (dirty.size > 0) {
+        const batch = [...dirty].filter((id) => unsubscribe.has(id));
+        dirty.clear();
+        const runs = await runsGetMany(database.sql, batch);
+        if (first && runs.length < batch.length) {
+          const found = new Set(runs.map((r) => r.id));
+          throw notFound("run_not_found", `run_ids: run ${batch.find((id) => !found.has(id))} not found`);
+        }
+        first = false;
+        for (const run of runs) {
+          if (shown.get(run.id) !== run.status) {
+            shown.set(run.id, run.status);
+            yield { run: runToProto(run) };
+          }
+          if (isTerminal(run)) {
+            unsubscribe.get(run.id)?.();
+            unsubscribe.delete(run.id);
+          }
+        }
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          for (const id of unsubscribe.keys()) dirty.add(id); // notifications lost while disconnected
+          resolve();
+        }, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    for (const off of unsubscribe.values()) off();
+  }
+}
