@@ -1,6 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { WatchRunRequest, WatchRunResponseSchema } from "@tenax/proto";
-import { channels, listen, parseRunNotice, runGet, runSteps, type Database } from "@tenax/state";
+import { channels, listen, parseRunNotice, runGet, runSteps, runWatchSteps, type Database } from "@tenax/state";
 import { requireRun } from "./run-api.js";
 import { isTerminal, runToProto, stepToProto } from "./to-proto.js";
 
@@ -54,7 +54,8 @@ export async function* watchRun(
   const onAbort = () => wake();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    // Subscribed before this read: a change after it marks `dirty` and is read again.
+    // Subscribed (and steps notifying) before this read: a change after it marks `dirty`.
+    if (!req.statusOnly) await runWatchSteps(database.sql, req.runId);
     let run = await requireRun(database, req.runId);
     let lastSeq = 0;
     let position = 0;

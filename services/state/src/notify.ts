@@ -10,7 +10,8 @@ export const channels = {
   queue: "tenax_queue",
   /**
    * A run changed. Payload: "<run id>" when its status may have changed, "<run id> step" when
-   * only steps were stored (watchers of the status alone skip those).
+   * only steps were stored; step notices are sent only for runs a WatchRun streams step by step
+   * (runs.watch_steps), so unwatched steps cost no notification.
    */
   runs: "tenax_runs",
   /** A timer was created. Payload: due time in ms. */

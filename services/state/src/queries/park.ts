@@ -138,7 +138,7 @@ export async function stepsCheckpoint(sql: Sql, p: CheckpointSave): Promise<Chec
     ), r as (
       update runs set step_count = step_count + (select count(*) from s), attempt = 0, updated_at = now()
       where id = ${p.runId} and exists (select 1 from q)
-      returning step_count, status
+      returning step_count, status, watch_steps
     ), u as (
       update queue set attempt = 0, lease_expires_at = now() + ${p.leaseMs} * interval '1 millisecond'
       where run_id = ${p.runId} and lease_id = ${p.leaseId} and exists (select 1 from q)
@@ -147,7 +147,7 @@ export async function stepsCheckpoint(sql: Sql, p: CheckpointSave): Promise<Chec
     select (select count(*) from q)::int as leased, (select array_agg(step_id) from s) as stored,
       (select step_count from r) as step_count, (select status from r) as run_status, (select count(*) from u) as renewed,
       (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
-      case when exists (select 1 from s) then pg_notify(${channels.runs}, ${stepNotice(p.runId)}) end as notified`;
+      case when exists (select 1 from s) and (select watch_steps from r) then pg_notify(${channels.runs}, ${stepNotice(p.runId)}) end as notified`;
   if (row.leased === 0) return { kind: "fenced" };
   return {
     kind: "stored",

@@ -47,7 +47,7 @@ export async function stepSave(sql: Sql, p: StepSaveParams): Promise<SaveOutcome
     ), r as (
       update runs set step_count = step_count + 1, attempt = 0, updated_at = now()
       where id = ${p.runId} and exists (select 1 from s)
-      returning step_count
+      returning step_count, watch_steps
     ), u as (
       update queue set attempt = 0, target_step_id = '',
         lease_expires_at = now() + ${p.leaseMs} * interval '1 millisecond'
@@ -58,7 +58,7 @@ export async function stepSave(sql: Sql, p: StepSaveParams): Promise<SaveOutcome
       (select status from runs where id = ${p.runId}) as run_status,
       (select step_count from r) as step_count, (select lease_expires_at from u) as lease_expires_at,
       (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
-      case when exists (select 1 from s) then pg_notify(${channels.runs}, ${stepNotice(p.runId)}) end as notified`;
+      case when (select watch_steps from r) then pg_notify(${channels.runs}, ${stepNotice(p.runId)}) end as notified`;
   if (row.leased === 0) return { kind: "fenced" };
   if (row.seq === null) return { kind: "duplicate" };
   return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: new Date(row.lease_expires_at).getTime(), eventSeqFloor: Number(row.event_seq), stepCount: Number(row.step_count), runEnded: row.run_status === "cancelled" };
@@ -167,11 +167,11 @@ export async function stepSaveTargeted(sql: Sql, p: Omit<StepSaveParams, "leaseM
     ), r as (
       update runs set step_count = step_count + (select count(*) from s), updated_at = now()
       where id = ${p.runId} and exists (select 1 from q)
-      returning id
+      returning id, watch_steps
     )
     select (select count(*) from q)::int as leased, (select seq from s) as seq, (select count(*) from r) as touched,
       (select count(*) from (select pg_notify(${channels.queue}, k) from d) z) as queued,
-      pg_notify(${channels.runs}, ${stepNotice(p.runId)}) as notified`;
+      case when (select watch_steps from r) then pg_notify(${channels.runs}, ${stepNotice(p.runId)}) end as notified`;
   if (row.leased === 0) return { kind: "fenced" };
   if (row.seq === null) return { kind: "duplicate" };
   return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: 0, eventSeqFloor: 0, stepCount: 0, runEnded: false };

@@ -54,6 +54,15 @@ export async function runGet(sql: Sql, runId: string): Promise<RunRow | null> {
   return row ? toRunRow(row) : null;
 }
 
+/**
+ * Marks a run as watched step by step, so storing a step notifies (see channels.runs). Set
+ * before the watcher's first read: a step stored after that read notifies, one before is read.
+ */
+export async function runWatchSteps(sql: Sql, runId: string): Promise<void> {
+  if (!isUuid(runId)) return;
+  await sql`update runs set watch_steps = true where id = ${runId} and not watch_steps`;
+}
+
 /** Runs by id (ids that are not runs are absent). */
 export async function runsGetMany(sql: Sql, runIds: string[]): Promise<RunRow[]> {
   const ids = runIds.filter(isUuid);

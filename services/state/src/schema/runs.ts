@@ -28,6 +28,8 @@ export const runs = pgTable(
     stepCount: integer("step_count").notNull().default(0),
     /** Set once the run planned parallel steps: from then on every step runs as its own item. */
     planMode: boolean("plan_mode").notNull().default(false),
+    /** A WatchRun streams this run's steps: storing a step notifies (otherwise only status changes do). */
+    watchSteps: boolean("watch_steps").notNull().default(false),
     /** Concurrency key value per concurrency limit of the function version ("" when unkeyed). */
     concurrencyKeys: text("concurrency_keys").array().notNull().default([]),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -1,0 +1,1 @@
+ALTER TABLE "runs" ADD COLUMN "watch_steps" boolean DEFAULT false NOT NULL;
