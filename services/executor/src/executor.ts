@@ -4,6 +4,7 @@ import { ExecutorService, HealthService, WorkerService } from "@tenax/proto";
 import { channels, createDatabase, leaseReleaseOwner, listen, migrateDatabase } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import { createDispatcher } from "./dispatcher.js";
+import { createStepSaver } from "./step-saver.js";
 import type { WorkerSession } from "./session.js";
 import { workerStream } from "./worker-stream.js";
 
@@ -22,7 +23,8 @@ export async function startExecutor(config: ExecutorConfig): Promise<ExecutorHan
   const sessions = new Map<string, WorkerSession>();
   let draining = false;
   const dispatcher = createDispatcher({ database, config, executorId, sessions, logger });
-  const deps = { database, config, executorId, sessions, dispatcher, logger, isDraining: () => draining };
+  const steps = createStepSaver(database.sql);
+  const deps = { database, config, executorId, sessions, dispatcher, steps, logger, isDraining: () => draining };
 
   const unlisten = await listen(database.sql, channels.queue, () => dispatcher.pump());
   // Safety net: notifications are lost while the connection is down, and expired leases

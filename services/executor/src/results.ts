@@ -1,12 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { errorInfoFromJson, errorInfoToJson, limits, type Logger } from "@tenax/common";
 import { ErrorCode, ErrorInfoSchema, MemoEntrySchema, OpCode, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
-import { leaseRelease, queueDrop, runFinish, runRetryLater, runSteps, stepSave, stepSaveTargeted, type Database, type StepInsert } from "@tenax/state";
+import { leaseRelease, queueDrop, runFinish, runRetryLater, runSteps, stepSaveTargeted, type Database, type StepInsert } from "@tenax/state";
 import { applyAsyncOps } from "./async-ops.js";
 import { clampRetryAt, retryDelayMs } from "./backoff.js";
 import { memoBytes, memoEntryFromStep } from "./memo.js";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
+import type { StepSaver } from "./step-saver.js";
 import type { Inflight, ResultOutcome, WorkerSession } from "./session.js";
 
 const utf8 = new TextDecoder();
@@ -16,6 +17,7 @@ export interface ResultDeps {
   database: Database;
   config: ExecutorConfig;
   dispatcher: Dispatcher;
+  steps: StepSaver;
   logger: Logger;
   isDraining: () => boolean;
 }
@@ -137,7 +139,7 @@ async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight
     deps.dispatcher.pump();
     return saved.kind === "fenced" ? lost(deps, work) : { accepted: true };
   }
-  const saved = await stepSave(deps.database.sql, { ...params, leaseMs: deps.config.leaseMs });
+  const saved = await deps.steps.save({ ...params, leaseMs: deps.config.leaseMs });
   session.requests.delete(work.requestId);
   if (saved.kind === "fenced") return lost(deps, work);
   if (saved.kind === "stored" && saved.runEnded) {

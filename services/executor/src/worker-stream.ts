@@ -6,6 +6,7 @@ import { ErrorCode, type WorkerMessage } from "@tenax/proto";
 import { leaseExtend, leaseRelease, workerConnected, workerDisconnected, type Database } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
+import type { StepSaver } from "./step-saver.js";
 import { registerFunctions } from "./register.js";
 import { handleCheckpoint } from "./checkpoint.js";
 import { handleResult, type ResultOutcome } from "./results.js";
@@ -17,6 +18,7 @@ export interface StreamDeps {
   executorId: string;
   sessions: Map<string, WorkerSession>;
   dispatcher: Dispatcher;
+  steps: StepSaver;
   logger: Logger;
   isDraining: () => boolean;
 }

@@ -28,9 +28,12 @@ export async function listen(sql: Sql, channel: Channel, onPayload: (payload: st
   return unlisten;
 }
 
+/** Appended to a run id: the payload of a step-only change on the runs channel. */
+export const stepNoticeSuffix = " step";
+
 /** The payload of a step-only change on the runs channel. */
 export function stepNotice(runId: string): string {
-  return `${runId} step`;
+  return runId + stepNoticeSuffix;
 }
 
 /** Parses a runs-channel payload. */

@@ -1,4 +1,4 @@
-import { channels, stepNotice } from "../notify.js";
+import { channels, stepNotice, stepNoticeSuffix } from "../notify.js";
 import type { Sql } from "../types.js";
 
 export interface StepSaveParams {
@@ -27,41 +27,71 @@ export type SaveOutcome =
   | { kind: "fenced" };
 
 /**
- * Memoizes one step result in a single statement: checks the lease, inserts the step (the
- * primary key ignores duplicates), bumps the run, and notifies watchers, all in one commit.
+ * Memoizes step results of several runs in a single statement (one commit): per run it checks
+ * the lease, inserts the step (the primary key ignores duplicates), bumps the run, renews the
+ * lease and, for runs streamed step by step, notifies. Outcomes are in input order. A run may
+ * appear once per call (a run has one discovery request at a time).
  */
-export async function stepSave(sql: Sql, p: StepSaveParams): Promise<SaveOutcome> {
-  const [row] = await sql`
-    with q as (
-      select run_id from queue
-      where run_id = ${p.runId} and lease_id = ${p.leaseId} and lease_expires_at > now()
-      for update
+export async function stepsSave(sql: Sql, saves: StepSaveParams[]): Promise<SaveOutcome[]> {
+  if (saves.length === 0) return [];
+  const payload = saves.map((p, n) => ({
+    n,
+    run_id: p.runId,
+    lease_id: p.leaseId,
+    step_id: p.stepId,
+    user_id: p.userId,
+    name: p.name,
+    status: p.status,
+    output: p.output,
+    error: p.error,
+    attempt: p.attempt,
+    started_at: p.startedAtMs === null ? null : new Date(p.startedAtMs).toISOString(),
+    lease_ms: p.leaseMs,
+  }));
+  const rows = await sql`
+    with x as (
+      select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(n int, run_id uuid, lease_id uuid, step_id text,
+        user_id text, name text, status text, output text, error jsonb, attempt int, started_at timestamptz, lease_ms int)
+    ), q as (
+      select queue.run_id from queue join x on queue.run_id = x.run_id and queue.lease_id = x.lease_id
+      where queue.lease_expires_at > now()
+      for update of queue
     ), s as (
       insert into steps (run_id, step_id, user_id, name, status, output, error, attempt, started_at)
-      select ${p.runId}, ${p.stepId}, ${p.userId}, ${p.name}, ${p.status}, ${p.output},
-        ${p.error === null ? null : JSON.stringify(p.error)}::jsonb, ${p.attempt},
-        ${p.startedAtMs === null ? null : new Date(p.startedAtMs).toISOString()}::timestamptz
-      from q
+      select x.run_id, x.step_id, x.user_id, x.name, x.status, x.output, x.error, x.attempt, x.started_at
+      from x join q using (run_id)
+      order by x.n
       on conflict do nothing
-      returning seq
+      returning run_id, seq
     ), r as (
       update runs set step_count = step_count + 1, attempt = 0, updated_at = now()
-      where id = ${p.runId} and exists (select 1 from s)
-      returning step_count, watch_steps
+      where id in (select run_id from s)
+      returning id, step_count, watch_steps
     ), u as (
-      update queue set attempt = 0, target_step_id = '',
-        lease_expires_at = now() + ${p.leaseMs} * interval '1 millisecond'
-      where run_id = ${p.runId} and lease_id = ${p.leaseId} and exists (select 1 from s)
-      returning lease_expires_at
+      update queue set attempt = 0, target_step_id = '', lease_expires_at = now() + x.lease_ms * interval '1 millisecond'
+      from x where queue.run_id = x.run_id and queue.lease_id = x.lease_id and x.run_id in (select run_id from s)
+      returning queue.run_id, queue.lease_expires_at
+    ), notices as (
+      select pg_notify(${channels.runs}, r.id::text || ${stepNoticeSuffix}) from r where r.watch_steps
     )
-    select (select count(*) from q)::int as leased, (select seq from s) as seq,
-      (select status from runs where id = ${p.runId}) as run_status,
-      (select step_count from r) as step_count, (select lease_expires_at from u) as lease_expires_at,
+    select x.n, q.run_id is not null as leased, s.seq, rs.status as run_status, r.step_count, u.lease_expires_at,
       (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
-      case when (select watch_steps from r) then pg_notify(${channels.runs}, ${stepNotice(p.runId)}) end as notified`;
-  if (row.leased === 0) return { kind: "fenced" };
-  if (row.seq === null) return { kind: "duplicate" };
-  return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: new Date(row.lease_expires_at).getTime(), eventSeqFloor: Number(row.event_seq), stepCount: Number(row.step_count), runEnded: row.run_status === "cancelled" };
+      (select count(*) from notices) as notified
+    from x left join q using (run_id) left join s using (run_id) left join r on r.id = x.run_id
+      left join u on u.run_id = x.run_id left join runs rs on rs.id = x.run_id
+    order by x.n`;
+  return rows.map((row): SaveOutcome => {
+    if (!row.leased) return { kind: "fenced" };
+    if (row.seq === null) return { kind: "duplicate" };
+    return {
+      kind: "stored",
+      seq: Number(row.seq),
+      leaseExpiresAtMs: new Date(row.lease_expires_at).getTime(),
+      eventSeqFloor: Number(row.event_seq),
+      stepCount: Number(row.step_count),
+      runEnded: row.run_status === "cancelled",
+    };
+  });
 }
 
 export interface RunFinishParams {

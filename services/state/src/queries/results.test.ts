@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createDatabase, type Database } from "../db.js";
+import { createTestDatabases } from "../testing.js";
+import { queueClaim } from "./claim.js";
+import { stepsSave, type StepSaveParams } from "./results.js";
+import { runsStart } from "./runs.js";
+
+let db: Database;
+beforeAll(async () => {
+  db = createDatabase(await (await createTestDatabases(inject("adminUrl"))).clone("steps_save"));
+});
+afterAll(() => db?.close());
+
+const save = (runId: string, leaseId: string, stepId: string): StepSaveParams => ({
+  runId,
+  leaseId,
+  stepId,
+  userId: stepId,
+  name: stepId,
+  status: "completed",
+  output: JSON.stringify(stepId),
+  error: null,
+  attempt: 0,
+  startedAtMs: Date.now(),
+  leaseMs: 60_000,
+});
+
+describe("stepsSave (group commit)", () => {
+  it("stores the steps of several runs in one statement, each fenced by its own lease", async () => {
+    await runsStart(db.sql, [1, 2, 3].map((i) => ({ appId: "app", functionId: "f", functionVersion: 1, eventIds: [`e${i}`], eventSeqs: [i] })));
+    const items = await queueClaim(db.sql, { owner: "x", leaseMs: 60_000, functions: [{ appId: "app", functionId: "f" }], limit: 3 });
+    const [a, b, c] = items;
+    const outcomes = await stepsSave(db.sql, [save(a!.runId, a!.leaseId, "s1"), save(b!.runId, crypto.randomUUID(), "s1"), save(c!.runId, c!.leaseId, "s1")]);
+    expect(outcomes.map((o) => o.kind)).toEqual(["stored", "fenced", "stored"]);
+    expect(outcomes[0]).toMatchObject({ stepCount: 1, runEnded: false });
+    // A replayed result changes nothing; the next step of the same run is stored.
+    const again = await stepsSave(db.sql, [save(c!.runId, c!.leaseId, "s1"), save(a!.runId, a!.leaseId, "s2")]);
+    expect(again.map((o) => o.kind)).toEqual(["duplicate", "stored"]);
+    expect(again[1]).toMatchObject({ stepCount: 2 });
+    const counts = await db.sql`select id, step_count from runs where id = any(${items.map((i) => i.runId)}::uuid[])`;
+    expect(Object.fromEntries(counts.map((r) => [r.id, r.step_count]))).toEqual({ [a!.runId]: 2, [b!.runId]: 0, [c!.runId]: 1 });
+  });
+});
