@@ -48,13 +48,16 @@ export async function stepsSave(sql: Sql, saves: StepSaveParams[]): Promise<Save
     started_at: p.startedAtMs === null ? null : new Date(p.startedAtMs).toISOString(),
     lease_ms: p.leaseMs,
   }));
+  // Every table is reached through `ids` (an indexable = any(...)), so the plan stays index
+  // lookups whatever row count the planner guesses for the recordset.
+  const ids = saves.map((p) => p.runId);
   const rows = await sql`
     with x as (
       select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb) as x(n int, run_id uuid, lease_id uuid, step_id text,
         user_id text, name text, status text, output text, error jsonb, attempt int, started_at timestamptz, lease_ms int)
     ), q as (
       select queue.run_id from queue join x on queue.run_id = x.run_id and queue.lease_id = x.lease_id
-      where queue.lease_expires_at > now()
+      where queue.run_id = any(${ids}::uuid[]) and queue.lease_expires_at > now()
       for update of queue
     ), s as (
       insert into steps (run_id, step_id, user_id, name, status, output, error, attempt, started_at)
@@ -65,20 +68,22 @@ export async function stepsSave(sql: Sql, saves: StepSaveParams[]): Promise<Save
       returning run_id, seq
     ), r as (
       update runs set step_count = step_count + 1, attempt = 0, updated_at = now()
-      where id in (select run_id from s)
+      where id = any(${ids}::uuid[]) and id in (select run_id from s)
       returning id, step_count, watch_steps
     ), u as (
       update queue set attempt = 0, target_step_id = '', lease_expires_at = now() + x.lease_ms * interval '1 millisecond'
-      from x where queue.run_id = x.run_id and queue.lease_id = x.lease_id and x.run_id in (select run_id from s)
+      from x where queue.run_id = any(${ids}::uuid[]) and queue.run_id = x.run_id and queue.lease_id = x.lease_id
+        and x.run_id in (select run_id from s)
       returning queue.run_id, queue.lease_expires_at
     ), notices as (
       select pg_notify(${channels.runs}, r.id::text || ${stepNoticeSuffix}) from r where r.watch_steps
     )
-    select x.n, q.run_id is not null as leased, s.seq, rs.status as run_status, r.step_count, u.lease_expires_at,
+    select x.n, q.run_id is not null as leased, s.seq, (select status from runs where id = x.run_id) as run_status,
+      r.step_count, u.lease_expires_at,
       (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
       (select count(*) from notices) as notified
     from x left join q using (run_id) left join s using (run_id) left join r on r.id = x.run_id
-      left join u on u.run_id = x.run_id left join runs rs on rs.id = x.run_id
+      left join u on u.run_id = x.run_id
     order by x.n`;
   return rows.map((row): SaveOutcome => {
     if (!row.leased) return { kind: "fenced" };
