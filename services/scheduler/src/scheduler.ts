@@ -18,7 +18,7 @@ export async function startScheduler(config: SchedulerConfig): Promise<Scheduler
   await migrateDatabase(config.databaseUrl, { waitMs: 60_000, onRetry: (err) => logger.warn("database unreachable; retrying", { err: String(err) }) });
   const database = createDatabase(config.databaseUrl, { max: 4 });
   const loop = startTimerLoop(database, logger, config.maxIdleMs);
-  const unlisten = await listen(database.sql, channels.timers, () => loop.poke());
+  const unlisten = await listen(database.sql, channels.timers, (payload) => loop.poke(payload ? Number(payload) : NaN));
   let draining = false;
   const server = await serve({
     host: config.host,

@@ -1,3 +1,4 @@
+import { channels } from "../notify.js";
 import type { EventRow, Sql } from "../types.js";
 import { toEventRow } from "./rows.js";
 
@@ -54,9 +55,10 @@ export async function waitCreate(sql: Sql, w: WaitCreate): Promise<boolean> {
       insert into timers (run_id, kind, step_id, due_at, data)
       select ${w.runId}, ${w.kind === "event" ? "wait_timeout" : "invoke_timeout"}, ${w.stepId}, timeout_at, jsonb_build_object('waitId', id)
       from w where timeout_at is not null
-      returning id
+      returning due_at
     )
-    select (select count(*) from w)::int as created, (select count(*) from t) as timers`;
+    select (select count(*) from w)::int as created,
+      (select count(*) from (select pg_notify(${channels.timers}, (extract(epoch from due_at) * 1000)::bigint::text) from t) n) as timers`;
   return row.created === 1;
 }
 
