@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { invalidArgument, limits, notFound } from "@tenax/common";
 import type { WatchRunsRequest, WatchRunsResponseSchema } from "@tenax/proto";
-import { isUuid, runsGetMany, type Database } from "@tenax/state";
+import { isUuid, runsGetMany, runsMissing, type Database } from "@tenax/state";
 import { isTerminal, runToProto } from "./to-proto.js";
 import type { WatchHub } from "./watch-run.js";
 
@@ -16,12 +16,15 @@ export async function* watchRuns(
   req: WatchRunsRequest,
   signal: AbortSignal,
   pollMs = 2000,
+  readSlice = 200,
 ): AsyncGenerator<MessageInitShape<typeof WatchRunsResponseSchema>> {
   const ids = [...new Set(req.runIds)];
   if (ids.length === 0) throw invalidArgument("invalid_run_ids", "run_ids: at least one run id is required");
   if (ids.length > limits.watchRunsMaxIds) throw invalidArgument("invalid_run_ids", `run_ids: ${ids.length} ids; the limit is ${limits.watchRunsMaxIds}`);
   const bad = req.runIds.findIndex((id) => !isUuid(id));
   if (bad >= 0) throw invalidArgument("invalid_run_id", `run_ids[${bad}]: "${req.runIds[bad]}" is not a run id`);
+  const [missing] = await runsMissing(database.sql, ids);
+  if (missing) throw notFound("run_not_found", `run_ids: run ${missing} not found`);
   let wake: () => void = () => {};
   // Runs to read: all at first, then those a notification named (cleared before each read).
   const dirty = new Set(ids);
@@ -39,17 +42,16 @@ export async function* watchRuns(
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     const shown = new Map<string, string>();
-    let first = true;
     while (!signal.aborted && unsubscribe.size > 0) {
       if (dirty.size > 0) {
-        const batch = [...dirty].filter((id) => unsubscribe.has(id));
-        dirty.clear();
-        const runs = await runsGetMany(database.sql, batch);
-        if (first && runs.length < batch.length) {
-          const found = new Set(runs.map((r) => r.id));
-          throw notFound("run_not_found", `run_ids: run ${batch.find((id) => !found.has(id))} not found`);
+        // A slice per read keeps the memory of a pass small, however many runs are watched.
+        const batch: string[] = [];
+        for (const id of dirty) {
+          if (batch.length === readSlice) break;
+          dirty.delete(id);
+          if (unsubscribe.has(id)) batch.push(id);
         }
-        first = false;
+        const runs = await runsGetMany(database.sql, batch);
         for (const run of runs) {
           if (shown.get(run.id) !== run.status) {
             shown.set(run.id, run.status);

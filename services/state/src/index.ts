@@ -13,7 +13,7 @@ export { eventsAppend, eventsBySeq, eventsDispatched, eventsPendingClaim } from 
 export type { EventsAppendResult } from "./queries/events.js";
 export { functionRegister, functionVersionGet, triggersForEvents } from "./queries/functions.js";
 export type { FunctionRegisterParams, TriggerMatchRow } from "./queries/functions.js";
-export { isUuid, runCancel, runGet, runsCancelBulk, runsGetMany, runsList, runsStart, runSteps, runWatchSteps } from "./queries/runs.js";
+export { isUuid, runCancel, runGet, runsCancelBulk, runsGetMany, runsList, runsMissing, runsStart, runSteps, runWatchSteps } from "./queries/runs.js";
 export type { RunStart, RunsCancelFilter, RunsListParams } from "./queries/runs.js";
 export { cancelsForEvents, idempotencyClaim, runsFlowSetup } from "./queries/flow.js";
 export type { IdempotencyClaim, OpenCancel, RunFlowSetup } from "./queries/flow.js";

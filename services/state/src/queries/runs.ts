@@ -63,6 +63,14 @@ export async function runWatchSteps(sql: Sql, runId: string): Promise<void> {
   await sql`update runs set watch_steps = true where id = ${runId} and not watch_steps`;
 }
 
+/** The ids, in order, that are not runs. */
+export async function runsMissing(sql: Sql, runIds: string[]): Promise<string[]> {
+  const ids = runIds.filter(isUuid);
+  const rows = ids.length ? await sql`select id from runs where id = any(${ids}::uuid[])` : [];
+  const found = new Set(rows.map((r) => r.id as string));
+  return runIds.filter((id) => !found.has(id));
+}
+
 /** Runs by id (ids that are not runs are absent). */
 export async function runsGetMany(sql: Sql, runIds: string[]): Promise<RunRow[]> {
   const ids = runIds.filter(isUuid);
