@@ -15,6 +15,8 @@ export interface ExecutorConfig {
   retryBackoffScale: number;
   /** How long a drain waits for in-flight requests before handing them back. */
   drainMs: number;
+  /** Database connections. More than a few only adds lock contention on small machines. */
+  dbPoolSize: number;
 }
 
 /** The only place the executor reads the environment. */
@@ -29,5 +31,6 @@ export function loadExecutorConfig(env: Env = process.env): ExecutorConfig {
     pollMs: envNumber(env, "TENAX_POLL_MS", 1_000),
     retryBackoffScale: envNumber(env, "TENAX_RETRY_BACKOFF_SCALE", 1),
     drainMs: envNumber(env, "TENAX_DRAIN_MS", 10_000),
+    dbPoolSize: envNumber(env, "TENAX_EXECUTOR_DB_POOL", 4),
   };
 }

@@ -19,7 +19,7 @@ export async function startExecutor(config: ExecutorConfig): Promise<ExecutorHan
   const executorId = randomUUID();
   const logger = createLogger({ service: "executor", instance: executorId.slice(0, 8) });
   await migrateDatabase(config.databaseUrl, { waitMs: 60_000, onRetry: (err) => logger.warn("database unreachable; retrying", { err: String(err) }) });
-  const database = createDatabase(config.databaseUrl, { max: 10 });
+  const database = createDatabase(config.databaseUrl, { max: config.dbPoolSize });
   const sessions = new Map<string, WorkerSession>();
   let draining = false;
   const dispatcher = createDispatcher({ database, config, executorId, sessions, logger });
