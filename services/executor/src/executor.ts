@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { createAuthInterceptor, createHealthService, createKeyRule, createLogger, logAuthMode, serve, type Logger } from "@tenax/common";
 import { ExecutorService, HealthService, WorkerService } from "@tenax/proto";
-import { channels, createDatabase, leaseReleaseOwner, listen, migrateDatabase } from "@tenax/state";
+import { channels, createDatabase, leaseReleaseOwner, listen, migrateDatabase, runsFinish, stepsSave, type RunFinishParams, type StepSaveParams } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import { createDispatcher } from "./dispatcher.js";
-import { createStepSaver } from "./step-saver.js";
+import { createGroupCommit } from "./group-commit.js";
 import type { WorkerSession } from "./session.js";
 import { workerStream } from "./worker-stream.js";
 
@@ -23,8 +23,9 @@ export async function startExecutor(config: ExecutorConfig): Promise<ExecutorHan
   const sessions = new Map<string, WorkerSession>();
   let draining = false;
   const dispatcher = createDispatcher({ database, config, executorId, sessions, logger });
-  const steps = createStepSaver(database.sql);
-  const deps = { database, config, executorId, sessions, dispatcher, steps, logger, isDraining: () => draining };
+  const steps = createGroupCommit((batch: StepSaveParams[]) => stepsSave(database.sql, batch), (p) => p.runId);
+  const finishes = createGroupCommit((batch: RunFinishParams[]) => runsFinish(database.sql, batch), (p) => p.runId);
+  const deps = { database, config, executorId, sessions, dispatcher, steps, finishes, logger, isDraining: () => draining };
 
   const unlisten = await listen(database.sql, channels.queue, () => dispatcher.pump());
   // Safety net: notifications are lost while the connection is down, and expired leases

@@ -1,13 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { errorInfoFromJson, errorInfoToJson, limits, type Logger } from "@tenax/common";
 import { ErrorCode, ErrorInfoSchema, MemoEntrySchema, OpCode, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
-import { leaseRelease, queueDrop, runFinish, runRetryLater, runSteps, stepSaveTargeted, type Database, type StepInsert } from "@tenax/state";
+import { leaseRelease, queueDrop, runRetryLater, runSteps, stepSaveTargeted, type Database, type RunFinishParams, type SaveOutcome, type StepInsert, type StepSaveParams } from "@tenax/state";
 import { applyAsyncOps } from "./async-ops.js";
 import { clampRetryAt, retryDelayMs } from "./backoff.js";
 import { memoBytes, memoEntryFromStep } from "./memo.js";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
-import type { StepSaver } from "./step-saver.js";
+import type { GroupCommit } from "./group-commit.js";
 import type { Inflight, ResultOutcome, WorkerSession } from "./session.js";
 
 const utf8 = new TextDecoder();
@@ -17,7 +17,9 @@ export interface ResultDeps {
   database: Database;
   config: ExecutorConfig;
   dispatcher: Dispatcher;
-  steps: StepSaver;
+  /** Step results and run ends, group-committed across runs. */
+  steps: GroupCommit<StepSaveParams, SaveOutcome>;
+  finishes: GroupCommit<RunFinishParams, boolean>;
   logger: Logger;
   isDraining: () => boolean;
 }
@@ -139,7 +141,7 @@ async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight
     deps.dispatcher.pump();
     return saved.kind === "fenced" ? lost(deps, work) : { accepted: true };
   }
-  const saved = await deps.steps.save({ ...params, leaseMs: deps.config.leaseMs });
+  const saved = await deps.steps.write({ ...params, leaseMs: deps.config.leaseMs });
   session.requests.delete(work.requestId);
   if (saved.kind === "fenced") return lost(deps, work);
   if (saved.kind === "stored" && saved.runEnded) {
@@ -211,7 +213,7 @@ async function finish(deps: ResultDeps, session: WorkerSession, work: Inflight, 
     status === "failed"
       ? { code: "ERROR_CODE_STEP_FAILED", name: "InvokeError", message: `[invoke_failed] the invoked run ${work.runId} of "${work.functionId}" failed: ${error?.message ?? "unknown error"}` }
       : null;
-  const ok = await runFinish(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, status, output, error: error ? errorInfoToJson(error) : null, parentError });
+  const ok = await deps.finishes.write({ runId: work.runId, leaseId: work.leaseId, status, output, error: error ? errorInfoToJson(error) : null, parentError });
   session.requests.delete(work.requestId);
   deps.dispatcher.pump();
   return ok ? { accepted: true } : lost(deps, work);

@@ -3,10 +3,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createWritableIterable } from "@connectrpc/connect/protocol";
 import { toConnectError, type Logger } from "@tenax/common";
 import { ErrorCode, type WorkerMessage } from "@tenax/proto";
-import { leaseExtend, leaseRelease, workerConnected, workerDisconnected, type Database } from "@tenax/state";
+import { leaseExtend, leaseRelease, workerConnected, workerDisconnected, type Database, type RunFinishParams, type SaveOutcome, type StepSaveParams } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
-import type { StepSaver } from "./step-saver.js";
+import type { GroupCommit } from "./group-commit.js";
 import { registerFunctions } from "./register.js";
 import { handleCheckpoint } from "./checkpoint.js";
 import { handleResult, type ResultOutcome } from "./results.js";
@@ -18,7 +18,9 @@ export interface StreamDeps {
   executorId: string;
   sessions: Map<string, WorkerSession>;
   dispatcher: Dispatcher;
-  steps: StepSaver;
+  /** Step results and run ends, group-committed across runs. */
+  steps: GroupCommit<StepSaveParams, SaveOutcome>;
+  finishes: GroupCommit<RunFinishParams, boolean>;
   logger: Logger;
   isDraining: () => boolean;
 }

@@ -22,7 +22,7 @@ export { queueClaimLimited } from "./queries/claim-limited.js";
 export type { LimitedClaimParams } from "./queries/claim-limited.js";
 export type { ClaimContext, ClaimedItem, QueueClaimParams } from "./queries/claim.js";
 export { leaseExtend, leaseRelease, leaseReleaseOwner } from "./queries/lease.js";
-export { runFinish, runRetryLater, stepSaveTargeted, stepsSave } from "./queries/results.js";
+export { runRetryLater, runsFinish, stepSaveTargeted, stepsSave } from "./queries/results.js";
 export { runsResume } from "./queries/resume.js";
 export type { Resume, ResumeStep } from "./queries/resume.js";
 export { eventsAfter, eventsSeqNow, waitConsume, waitCreate, waitExists, waitNamesLock, waitsForEvents } from "./queries/waits.js";

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createDatabase, type Database } from "../db.js";
 import { createTestDatabases } from "../testing.js";
 import { queueClaim } from "./claim.js";
-import { stepsSave, type StepSaveParams } from "./results.js";
+import { runsFinish, stepsSave, type StepSaveParams } from "./results.js";
+import { eventsAppend } from "./events.js";
 import { runsStart } from "./runs.js";
 
 let db: Database;
@@ -39,5 +40,29 @@ describe("stepsSave (group commit)", () => {
     expect(again[1]).toMatchObject({ stepCount: 2 });
     const counts = await db.sql`select id, step_count from runs where id = any(${items.map((i) => i.runId)}::uuid[])`;
     expect(Object.fromEntries(counts.map((r) => [r.id, r.step_count]))).toEqual({ [a!.runId]: 2, [b!.runId]: 0, [c!.runId]: 1 });
+  });
+
+  it("ends several runs in one statement, each fenced by its own lease, with their lifecycle events", async () => {
+    const { stored } = await eventsAppend(db.sql, [1, 2, 3].map((i) => ({ id: `fin-${i}`, name: "test/fin", data: { i }, user: {}, ts: Date.now(), v: "", producerId: false })));
+    await runsStart(db.sql, stored.map((e) => ({ appId: "app", functionId: "g", functionVersion: 1, eventIds: [e.id], eventSeqs: [e.seq] })));
+    const items = await queueClaim(db.sql, { owner: "x", leaseMs: 60_000, functions: [{ appId: "app", functionId: "g" }], limit: 3 });
+    const [a, b, c] = items;
+    const ended = await runsFinish(db.sql, [
+      { runId: a!.runId, leaseId: a!.leaseId, status: "completed", output: '{"ok":1}', error: null, parentError: null },
+      { runId: b!.runId, leaseId: crypto.randomUUID(), status: "completed", output: "1", error: null, parentError: null },
+      { runId: c!.runId, leaseId: c!.leaseId, status: "failed", output: null, error: { message: "boom" }, parentError: { message: "child failed" } },
+    ]);
+    expect(ended).toEqual([true, false, true]);
+    const runs = await db.sql`select id, status, output, error from runs where id = any(${items.map((i) => i.runId)}::uuid[])`;
+    const byId = new Map(runs.map((r) => [r.id as string, r]));
+    expect(byId.get(a!.runId)).toMatchObject({ status: "completed", output: '{"ok":1}' });
+    expect(byId.get(b!.runId)!.status).not.toMatch(/completed|failed/);
+    expect(byId.get(c!.runId)).toMatchObject({ status: "failed", error: { message: "boom" } });
+    const sys = await db.sql`select name, data from events where pending order by seq`;
+    expect(sys.map((e) => `${e.name} ${e.data.run_id === a!.runId ? "a" : "c"}`).sort()).toEqual(
+      ["tenax/function.failed c", "tenax/function.finished a", "tenax/function.finished c"],
+    );
+    expect(sys.find((e) => e.data.run_id === a!.runId)!.data).toMatchObject({ result: { ok: 1 }, event: { name: "test/fin", data: { i: 1 } } });
+    expect(await runsFinish(db.sql, [{ runId: a!.runId, leaseId: a!.leaseId, status: "failed", output: null, error: null, parentError: null }])).toEqual([false]);
   });
 });

@@ -110,21 +110,40 @@ export interface RunFinishParams {
 }
 
 /**
- * Ends a run under its lease: stores output or error and drops its queue item. A parent run
- * waiting on it (step.invoke) is resolved in the same statement: its step gets the output, or
- * `parentError` when this run failed, and it is queued again.
+ * Ends runs under their leases, several in one statement (one commit): stores each output or
+ * error and drops the run's queue item. A parent run waiting on one of them (step.invoke) is
+ * resolved in the same statement: its step gets the output, or `parentError` when the child
+ * failed, and it is queued again. Returns, in input order, whether each run was ended here.
+ * A run may appear once per call.
  */
-export async function runFinish(sql: Sql, p: RunFinishParams): Promise<boolean> {
-  const [row] = await sql`
-    with q as (
-      delete from queue where run_id = ${p.runId} and lease_id = ${p.leaseId} and lease_expires_at > now()
-      returning run_id
+export async function runsFinish(sql: Sql, finishes: RunFinishParams[]): Promise<boolean[]> {
+  if (finishes.length === 0) return [];
+  const payload = finishes.map((p, n) => ({
+    n,
+    run_id: p.runId,
+    lease_id: p.leaseId,
+    status: p.status,
+    output: p.output,
+    error: p.error,
+    parent_error: p.parentError,
+  }));
+  // Tables are reached through `ids` (indexable) whatever the planner guesses for the recordset.
+  const ids = finishes.map((p) => p.runId);
+  const rows = await sql`
+    with x as (
+      select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+        as x(n int, run_id uuid, lease_id uuid, status text, output text, error jsonb, parent_error jsonb)
+    ), q as (
+      delete from queue using x
+      where queue.run_id = any(${ids}::uuid[]) and queue.run_id = x.run_id and queue.lease_id = x.lease_id
+        and queue.lease_expires_at > now()
+      returning queue.run_id
     ), r as (
-      update runs set status = ${p.status}, output = ${p.output},
-        error = ${p.error === null ? null : JSON.stringify(p.error)}::jsonb,
-        ended_at = now(), updated_at = now()
-      where id in (select run_id from q) and status not in ('completed', 'failed', 'cancelled')
-      returning id, app_id, function_id, event_seqs
+      update runs set status = x.status::run_status, output = x.output, error = x.error, ended_at = now(), updated_at = now()
+      from x
+      where runs.id = any(${ids}::uuid[]) and runs.id = x.run_id and runs.id in (select run_id from q)
+        and runs.status not in ('completed', 'failed', 'cancelled')
+      returning runs.id, runs.app_id, runs.function_id, runs.event_seqs, x.status, x.output, x.error, x.parent_error
     ), sys as (
       -- tenax/function.finished (and .failed) in the same commit; ingest matches them later.
       -- Runs triggered by these lifecycle events emit none, so handlers cannot loop.
@@ -132,29 +151,30 @@ export async function runFinish(sql: Sql, p: RunFinishParams): Promise<boolean> 
       select gen_random_uuid()::text, n.name,
         jsonb_build_object('function_id', r.function_id, 'app_id', r.app_id, 'run_id', r.id,
           'event', jsonb_build_object('id', e.id, 'name', e.name, 'data', e.data, 'user', coalesce(e."user", '{}'::jsonb), 'ts', e.ts, 'v', e.v))
-        || case when ${p.status} = 'completed' then jsonb_build_object('result', ${p.output}::jsonb)
-                else jsonb_build_object('error', ${p.error === null ? null : JSON.stringify(p.error)}::jsonb) end,
+        || case when r.status = 'completed' then jsonb_build_object('result', r.output::jsonb)
+                else jsonb_build_object('error', r.error) end,
         (extract(epoch from now()) * 1000)::bigint, true
       from r join events e on e.seq = r.event_seqs[1]
       cross join (values ('tenax/function.finished'), ('tenax/function.failed')) n(name)
-      where (n.name = 'tenax/function.finished' or ${p.status} = 'failed')
+      where (n.name = 'tenax/function.finished' or r.status = 'failed')
         and e.name not in ('tenax/function.finished', 'tenax/function.failed', 'tenax/function.cancelled')
+      order by r.id, n.name desc
       returning seq
     ), own_timers as (
-      -- Whatever the run still had pending (a losing Promise.race branch) ends with it.
-      delete from timers where run_id = ${p.runId} and exists (select 1 from r) returning 1
+      -- Whatever a run still had pending (a losing Promise.race branch) ends with it.
+      delete from timers where run_id = any(${ids}::uuid[]) and run_id in (select id from r) returning 1
     ), own_waits as (
-      delete from waits where run_id = ${p.runId} and exists (select 1 from r) returning 1
+      delete from waits where run_id = any(${ids}::uuid[]) and run_id in (select id from r) returning 1
     ), own_cancels as (
-      delete from cancels where run_id = ${p.runId} and exists (select 1 from r) returning 1
+      delete from cancels where run_id = any(${ids}::uuid[]) and run_id in (select id from r) returning 1
     ), w as (
-      delete from waits where kind = 'invoke' and child_run_id = ${p.runId} and exists (select 1 from r)
-      returning id, run_id, step_id, user_id, name
+      delete from waits where kind = 'invoke' and child_run_id = any(${ids}::uuid[]) and child_run_id in (select id from r)
+      returning id, run_id, step_id, user_id, name, child_run_id
     ), wt as (
       delete from timers where kind = 'invoke_timeout' and data->>'waitId' in (select id::text from w) returning id
     ), ps as (
       insert into steps (run_id, step_id, user_id, name, status, output, error)
-      select run_id, step_id, user_id, name, ${p.status}, ${p.output}, ${p.parentError === null ? null : JSON.stringify(p.parentError)}::jsonb from w
+      select w.run_id, w.step_id, w.user_id, w.name, r.status, r.output, r.parent_error from w join r on r.id = w.child_run_id
       on conflict do nothing
       returning run_id
     ), pq as (
@@ -168,12 +188,18 @@ export async function runFinish(sql: Sql, p: RunFinishParams): Promise<boolean> 
         status = case when status = 'waiting' then 'queued' else status end
       where id in (select run_id from ps)
       returning id
+    ), notices as (
+      select pg_notify(${channels.runs}, id::text) from r
+      union all select pg_notify(${channels.queue}, k) from pq
+      union all select pg_notify(${channels.runs}, run_id::text) from pq
+      union all select pg_notify(${channels.events}, '') where exists (select 1 from sys)
     )
-    select (select count(*) from r)::int as n, (select count(*) from wt) + (select count(*) from pu) as touched,
-      case when exists (select 1 from r) then pg_notify(${channels.runs}, ${p.runId}) end as notified,
-      (select count(*) from (select pg_notify(${channels.queue}, k), pg_notify(${channels.runs}, run_id::text) from pq) z) as parent_notified,
-      case when exists (select 1 from sys) then pg_notify(${channels.events}, '') end as events_notified`;
-  return row.n === 1;
+    select x.n, exists (select 1 from r where r.id = x.run_id) as ended,
+      (select count(*) from wt) + (select count(*) from pu) + (select count(*) from own_timers)
+        + (select count(*) from own_waits) + (select count(*) from own_cancels) as touched,
+      (select count(*) from notices) as notified
+    from x order by x.n`;
+  return rows.map((row) => row.ended === true);
 }
 
 /**
