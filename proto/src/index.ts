@@ -7,3 +7,4 @@ export * from "../gen/tenax/v1/run_pb.js";
 export * from "../gen/tenax/v1/ingest_pb.js";
 export * from "../gen/tenax/v1/worker_pb.js";
 export * from "../gen/tenax/v1/internal_pb.js";
+export * from "./outbox.js";

@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { createWritableIterable } from "@connectrpc/connect/protocol";
 import {
+  createOutbox,
   WorkerMessageSchema,
   type ExecuteRequest,
   type ExecutionResult,
@@ -72,7 +72,7 @@ const DEFAULT_HEARTBEAT_MS = 5000;
 /** One WorkerService.Connect stream: hello, dispatch, heartbeats and liveness. */
 export function createSession(options: SessionOptions): Session {
   const { logger, handlers } = options;
-  const requests = createWritableIterable<WorkerMessage>();
+  const requests = createOutbox<WorkerMessage>();
   const controller = new AbortController();
   const timers: NodeJS.Timeout[] = [];
   let open = true;
@@ -83,9 +83,8 @@ export function createSession(options: SessionOptions): Session {
 
   const send = (kind: OutgoingKind) => {
     if (!open) return;
-    // write() settles only once the transport consumes the message; ordering is
-    // kept by the queue, so don't wait, just swallow writes after close.
-    requests.write(create(WorkerMessageSchema, { kind })).catch(() => {});
+    // Queued in order without waiting; messages after close are dropped.
+    requests.push(create(WorkerMessageSchema, { kind }));
   };
   const pending = createPendingResults((result) => send({ case: "result", value: result }), logger);
 

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createWritableIterable } from "@connectrpc/connect/protocol";
 import { toConnectError, type Logger } from "@tenax/common";
-import { ErrorCode, type WorkerMessage } from "@tenax/proto";
+import { createOutbox, ErrorCode, type WorkerMessage } from "@tenax/proto";
 import { leaseExtend, leaseRelease, workerConnected, workerDisconnected, type Database, type RunFinishParams, type SaveOutcome, type StepSaveParams } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
@@ -30,7 +29,7 @@ export interface StreamDeps {
  * it. When it ends, everything the worker held is handed back at once for redelivery.
  */
 export async function* workerStream(deps: StreamDeps, messages: AsyncIterable<WorkerMessage>, signal: AbortSignal): AsyncGenerator<Outgoing> {
-  const out = createWritableIterable<Outgoing>();
+  const out = createOutbox<Outgoing>();
   const iterator = messages[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done || first.value.kind.case !== "hello") {
@@ -55,7 +54,7 @@ export async function* workerStream(deps: StreamDeps, messages: AsyncIterable<Wo
     draining: false,
     lastSeenMs: Date.now(),
     send: (msg) => {
-      if (!closedReason) out.write(msg).catch(() => {});
+      if (!closedReason) out.push(msg);
     },
     close: (reason) => {
       if (closedReason) return;
