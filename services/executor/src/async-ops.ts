@@ -8,6 +8,7 @@ import {
   leaseHold,
   queueTargets,
   runPark,
+  runSleep,
   stepsInsert,
   timerSleep,
   transaction,
@@ -48,6 +49,16 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
       } catch (err) {
         return { kind: "fail_run", message: `step "${op.userId}": ${(err as Error).message.replace(/^\[invalid_expression\] /, "")}` };
       }
+    }
+  }
+  // The common case in one statement: a single sleep that is not due yet.
+  const [only] = ops;
+  if (ops.length === 1 && only!.opts.case === "sleep") {
+    const until = Number(only!.opts.value.untilMs);
+    const now = Date.now();
+    if (until > now && until - now <= yearMs) {
+      const parked = await runSleep(sql, { runId: work.runId, leaseId: work.leaseId, stepId: only!.stepId, userId: only!.userId, name: only!.name || only!.userId, dueAtMs: until });
+      return { kind: parked };
     }
   }
   return transaction(sql, async (tx) => {

@@ -27,7 +27,7 @@ export { runsResume } from "./queries/resume.js";
 export type { Resume, ResumeStep } from "./queries/resume.js";
 export { eventsAfter, eventsSeqNow, waitConsume, waitCreate, waitExists, waitNamesLock, waitsForEvents } from "./queries/waits.js";
 export type { OpenWait, WaitCreate } from "./queries/waits.js";
-export { functionCurrent, leaseHold, queueDrop, queueTargets, runPark, stepsCheckpoint, stepsInsert, timerSleep } from "./queries/park.js";
+export { functionCurrent, leaseHold, queueDrop, queueTargets, runPark, runSleep, stepsCheckpoint, stepsInsert, timerSleep } from "./queries/park.js";
 export type { CheckpointOutcome, CheckpointSave, StepInsert } from "./queries/park.js";
 export type { RunFinishParams, RunRetryParams, SaveOutcome, StepSaveParams } from "./queries/results.js";
 export { timersFire, timersNextDue } from "./queries/timers.js";

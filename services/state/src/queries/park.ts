@@ -101,6 +101,47 @@ export async function runPark(sql: Sql, p: { runId: string; leaseId: string; sta
     select (select count(*) from r), (select count(*) from (select pg_notify(${channels.queue}, k) from k) z), pg_notify(${channels.runs}, ${p.runId})`;
 }
 
+/**
+ * The common case of parking, in one statement: a run's only op is a sleep. Under the lease it
+ * creates the timer (a replay changes nothing) and parks the run like runPark; a run cancelled
+ * meanwhile gets its item dropped ("ended"); without the lease nothing changes ("fenced").
+ */
+export async function runSleep(
+  sql: Sql,
+  p: { runId: string; leaseId: string; stepId: string; userId: string; name: string; dueAtMs: number },
+): Promise<"parked" | "fenced" | "ended"> {
+  const [row] = await sql`
+    with q as (
+      select q.dirty, r.status not in ('completed', 'failed', 'cancelled') as live from queue q join runs r on r.id = q.run_id
+      where q.run_id = ${p.runId} and q.lease_id = ${p.leaseId} and q.lease_expires_at > now() for update of q
+    ), t as (
+      insert into timers (run_id, kind, step_id, due_at, data)
+      select ${p.runId}, 'sleep', ${p.stepId}, ${new Date(p.dueAtMs).toISOString()}::timestamptz,
+        ${JSON.stringify({ userId: p.userId, name: p.name })}::jsonb
+      from q where live
+      on conflict do nothing
+      returning id
+    ), d as (
+      delete from queue where run_id = ${p.runId} and lease_id = ${p.leaseId}
+        and exists (select 1 from q where not dirty or not live)
+      returning run_id
+    ), k as (
+      update queue set dirty = false, lease_expires_at = null, lease_owner = null
+      where run_id = ${p.runId} and lease_id = ${p.leaseId} and exists (select 1 from q where dirty and live)
+      returning app_id || '/' || function_id as k
+    ), r as (
+      update runs set status = 'sleeping', updated_at = now()
+      where id = ${p.runId} and exists (select 1 from q where live) and exists (select 1 from d)
+      returning id
+    )
+    select (select count(*) from q)::int as held, (select bool_and(live) from q) as live,
+      (select count(*) from (select pg_notify(${channels.timers}, ${String(p.dueAtMs)}) from t) nt) as timer_notified,
+      (select count(*) from (select pg_notify(${channels.queue}, k) from k) nk) as queue_notified,
+      (select count(*) from (select pg_notify(${channels.runs}, id::text) from r) nr) as run_notified`;
+  if (row.held === 0) return "fenced";
+  return row.live ? "parked" : "ended";
+}
+
 /** The current version of a function, or null. */
 export async function functionCurrent(sql: Sql, p: { appId: string; functionId: string }): Promise<{ version: number; config: Record<string, unknown> } | null> {
   const [row] = await sql`select version, config from functions where app_id = ${p.appId} and function_id = ${p.functionId}`;
