@@ -1,6 +1,8 @@
 // Test-only: runs a handler through the replay engine with a fixed clock and
 // builds memo entries. Not exported from the package.
 import { createHash } from "node:crypto";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ExecuteRequestSchema } from "@tenax/proto";
 import { serializeError } from "../errors/serialize.js";
 import { executeFunction, type ExecutionInput, type ExecutionReport } from "../execution/execute.js";
 import type { MemoEntryInput } from "../execution/memo.js";
@@ -14,6 +16,20 @@ export const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 export const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
 export const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 export const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** A first ExecuteRequest of run-1 of "fn", triggered by an order/created event; `init` overrides fields. */
+export function executeRequestInit(init: Record<string, unknown> = {}): MessageInitShape<typeof ExecuteRequestSchema> {
+  return {
+    requestId: "req-1",
+    leaseId: "lease-1",
+    runId: "run-1",
+    appId: "shop",
+    functionId: "fn",
+    maxAttempts: 5,
+    event: { event: { id: "e1", name: "order/created", data: { orderId: "o1" }, ts: 5n } },
+    ...init,
+  } as MessageInitShape<typeof ExecuteRequestSchema>;
+}
 
 /** A memoized success of the step with this user id. */
 export const hit = (userId: string, value: unknown): MemoEntryInput => ({ stepId: sha1(userId), data: json(value) });

@@ -1,16 +1,11 @@
-import { createHash } from "node:crypto";
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import { ErrorCode, OpCode, type ExecuteRequestSchema } from "@tenax/proto";
+import { ErrorCode, OpCode } from "@tenax/proto";
 import { afterEach, describe, expect, it } from "vitest";
 import { Tenax } from "../client/tenax.js";
 import type { Handler } from "../function/types.js";
-import type { Logger } from "../logger/logger.js";
+import { executeRequestInit, sha1, silent, text } from "../testing/execute-handler.js";
 import { startFakeServer, type FakeConnection, type FakeServer } from "../testing/fake-executor.js";
 import type { Worker } from "./types.js";
 
-const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let server: FakeServer | undefined;
@@ -25,24 +20,17 @@ afterEach(async () => {
 /** A worker serving one function "fn" (its own config is irrelevant: requests carry the settings). */
 async function connect(handler: Handler): Promise<FakeConnection> {
   server = await startFakeServer();
-  const tenax = new Tenax({ id: "shop", executorUrl: server.url, logger: quiet, checkpointing: true });
+  const tenax = new Tenax({ id: "shop", executorUrl: server.url, logger: silent, checkpointing: true });
   const fn = tenax.createFunction({ id: "fn" }, { event: "order/created" }, handler);
   worker = await tenax.connect({ functions: [fn] });
   return server.nextConnection();
 }
 
 function execute(settings: { bufferedSteps?: number; maxIntervalMs?: bigint; maxRuntimeMs?: bigint } | undefined, init: Record<string, unknown> = {}) {
-  return {
-    requestId: "req-1",
-    leaseId: "lease-1",
-    runId: "run-1",
-    appId: "shop",
-    functionId: "fn",
-    maxAttempts: 5,
-    event: { event: { id: "e1", name: "order/created", data: { orderId: "o1" }, ts: 5n } },
+  return executeRequestInit({
     checkpointing: settings && { enabled: true, bufferedSteps: 10, maxIntervalMs: 0n, maxRuntimeMs: 60_000n, ...settings },
     ...init,
-  } as MessageInitShape<typeof ExecuteRequestSchema>;
+  });
 }
 
 /** Checkpoints and results the worker sent, in stream order. */

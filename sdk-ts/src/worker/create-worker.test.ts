@@ -1,13 +1,12 @@
-import { createHash } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ErrorCode, OpCode, type ExecuteRequestSchema } from "@tenax/proto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Tenax } from "../client/tenax.js";
 import type { LogFields, Logger } from "../logger/logger.js";
+import { executeRequestInit, sha1 } from "../testing/execute-handler.js";
 import { startFakeServer, type FakeServer } from "../testing/fake-executor.js";
 import type { Worker } from "./types.js";
 
-const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 const quiet = () => ({ debug() {}, info() {}, warn() {}, error: vi.fn<(message: string, fields?: LogFields) => void>() });
 
 let server: FakeServer | undefined;
@@ -31,16 +30,7 @@ function setup(logger: Logger = quiet()) {
 type ExecuteInit = MessageInitShape<typeof ExecuteRequestSchema>;
 
 function execute(init: Record<string, unknown> = {}): ExecuteInit {
-  return {
-    requestId: "req-1",
-    leaseId: "lease-1",
-    runId: "run-1",
-    appId: "shop",
-    functionId: "process-order",
-    maxAttempts: 5,
-    event: { event: { id: "e1", name: "order/created", data: { orderId: "o1" }, ts: 5n } },
-    ...init,
-  } as ExecuteInit;
+  return executeRequestInit({ functionId: "process-order", ...init });
 }
 
 describe("worker", () => {

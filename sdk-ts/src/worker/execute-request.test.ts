@@ -3,7 +3,7 @@ import { ExecuteRequestSchema, OpCode, type Checkpoint, type MemoEntry } from "@
 import { describe, expect, it } from "vitest";
 import type { HandlerContext } from "../function/types.js";
 import type { LogFields, Logger } from "../logger/logger.js";
-import { json, sha1, silent, text } from "../testing/execute-handler.js";
+import { executeRequestInit, json, sha1, silent, text } from "../testing/execute-handler.js";
 import { createCheckpointBuffer } from "./checkpoint-buffer.js";
 import { executeRequest, MAX_STEP_OUTPUT_BYTES, type ExecuteRequestOptions } from "./execute-request.js";
 
@@ -16,16 +16,7 @@ const checkpointing = (init: { bufferedSteps?: number; maxIntervalMs?: bigint; m
 });
 
 function request(init: Record<string, unknown> = {}) {
-  return create(ExecuteRequestSchema, {
-    requestId: "req-1",
-    leaseId: "lease-1",
-    runId: "run-1",
-    appId: "shop",
-    functionId: "fn",
-    maxAttempts: 5,
-    event: { event: { id: "e1", name: "order/created", data: { orderId: "o1" }, ts: 5n } },
-    ...init,
-  } as never);
+  return create(ExecuteRequestSchema, executeRequestInit(init));
 }
 
 const entry = (userId: string, value: unknown): MemoEntry =>

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { errorInfoFromJson } from "@tenax/common";
 import { RunSchema, RunStatus, StepRecordSchema, StepStatus, type Run, type StepRecord } from "@tenax/proto";
-import type { RunRow, RunStatusName, StepRow } from "@tenax/state";
+import { terminalStatuses, type RunRow, type RunStatusName, type StepRow } from "@tenax/state";
 
 const statusToProto: Record<RunStatusName, RunStatus> = {
   queued: RunStatus.QUEUED,
@@ -18,7 +18,7 @@ export function statusFromProto(s: RunStatus): RunStatusName | undefined {
 }
 
 export function isTerminal(run: RunRow): boolean {
-  return run.status === "completed" || run.status === "failed" || run.status === "cancelled";
+  return terminalStatuses.includes(run.status);
 }
 
 const utf8 = new TextEncoder();

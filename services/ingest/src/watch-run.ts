@@ -2,6 +2,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { WatchRunRequest, WatchRunResponseSchema } from "@tenax/proto";
 import { channels, listen, parseRunNotice, runGet, runSteps, runWatchSteps, type Database } from "@tenax/state";
 import { requireRun } from "./run-api.js";
+import { createWaker } from "./waker.js";
 import { isTerminal, runToProto, stepToProto } from "./to-proto.js";
 
 /** Fans run-change notifications out to WatchRun streams; one LISTEN per ingest process. */
@@ -44,14 +45,14 @@ export async function* watchRun(
   signal: AbortSignal,
   pollMs = 2000,
 ): AsyncGenerator<MessageInitShape<typeof WatchRunResponseSchema>> {
-  let wake: () => void = () => {};
+  const waker = createWaker();
   let dirty = false;
   const unsubscribe = hub.subscribe(req.runId, (stepOnly) => {
     if (stepOnly && req.statusOnly) return;
     dirty = true;
-    wake();
+    waker.wake();
   });
-  const onAbort = () => wake();
+  const onAbort = () => waker.wake();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     // Subscribed (and steps notifying) before this read: a change after it marks `dirty`.
@@ -77,16 +78,7 @@ export async function* watchRun(
         if (isTerminal(run)) return;
       }
       if (dirty) continue; // a change arrived while we were reading or yielding
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          dirty = true;
-          resolve();
-        }, pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      if (await waker.wait(pollMs)) dirty = true; // notifications are lost while disconnected
     }
   } finally {
     signal.removeEventListener("abort", onAbort);

@@ -4,6 +4,7 @@ import type { WatchRunsRequest, WatchRunsResponseSchema } from "@tenax/proto";
 import { isUuid, runsGetMany, runsMissing, type Database } from "@tenax/state";
 import { isTerminal, runToProto } from "./to-proto.js";
 import type { WatchHub } from "./watch-run.js";
+import { createWaker } from "./waker.js";
 
 /**
  * Streams the status of many runs on one stream: each run's state, then its status changes,
@@ -25,7 +26,7 @@ export async function* watchRuns(
   if (bad >= 0) throw invalidArgument("invalid_run_id", `run_ids[${bad}]: "${req.runIds[bad]}" is not a run id`);
   const [missing] = await runsMissing(database.sql, ids);
   if (missing) throw notFound("run_not_found", `run_ids: run ${missing} not found`);
-  let wake: () => void = () => {};
+  const waker = createWaker();
   // Runs to read: all at first, then those a notification named (cleared before each read).
   const dirty = new Set(ids);
   const unsubscribe = new Map(
@@ -34,11 +35,11 @@ export async function* watchRuns(
       hub.subscribe(id, (stepOnly) => {
         if (stepOnly) return;
         dirty.add(id);
-        wake();
+        waker.wake();
       }),
     ]),
   );
-  const onAbort = () => wake();
+  const onAbort = () => waker.wake();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     const shown = new Map<string, string>();
@@ -64,16 +65,8 @@ export async function* watchRuns(
         }
         continue;
       }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          for (const id of unsubscribe.keys()) dirty.add(id); // notifications lost while disconnected
-          resolve();
-        }, pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      // Notifications are lost while disconnected: the poll reads every open run again.
+      if (await waker.wait(pollMs)) for (const id of unsubscribe.keys()) dirty.add(id);
     }
   } finally {
     signal.removeEventListener("abort", onAbort);

@@ -56,13 +56,6 @@ export async function eventsAppend(sql: Sql, inputs: EventInput[]): Promise<Even
   return { ids, stored: fresh.map((e) => byId.get(e.id)!).filter(Boolean) };
 }
 
-/** Loads events by receive sequence. */
-export async function eventsBySeq(sql: Sql, seqs: number[]): Promise<EventRow[]> {
-  if (seqs.length === 0) return [];
-  const rows = await sql`select * from events where seq = any(${seqs}::bigint[]) order by seq`;
-  return rows.map(toEventRow);
-}
-
 /**
  * Claims pending system events for trigger matching (oldest first); the caller matches them
  * and calls eventsDispatched in the same transaction. SKIP LOCKED: several ingests share the work.

@@ -85,13 +85,3 @@ export async function triggersForEvents(sql: Sql, names: string[]): Promise<Trig
   }));
 }
 
-/** The config of one function version. */
-export async function functionVersionGet(
-  sql: Sql,
-  p: { appId: string; functionId: string; version: number },
-): Promise<Record<string, unknown> | null> {
-  const [row] = await sql`
-    select config from function_versions
-    where app_id = ${p.appId} and function_id = ${p.functionId} and version = ${p.version}`;
-  return (row?.config as Record<string, unknown>) ?? null;
-}

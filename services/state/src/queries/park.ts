@@ -1,5 +1,5 @@
 import { channels, stepNotice } from "../notify.js";
-import type { RunStatusName, Sql, StepInsert } from "../types.js";
+import { terminalStatuses, type RunStatusName, type Sql, type StepInsert } from "../types.js";
 
 /**
  * Locks the run's queue item if the lease is still held: "fenced" when it is not; "ended" when
@@ -10,7 +10,7 @@ export async function leaseHold(sql: Sql, p: { runId: string; leaseId: string })
     select q.id, r.status from queue q join runs r on r.id = q.run_id
     where q.run_id = ${p.runId} and q.lease_id = ${p.leaseId} and q.lease_expires_at > now() for update of q`;
   if (rows.length === 0) return "fenced";
-  if (["completed", "failed", "cancelled"].includes(rows[0]!.status as string)) {
+  if (terminalStatuses.includes(rows[0]!.status as RunStatusName)) {
     await queueDrop(sql, p);
     return "ended";
   }
@@ -74,13 +74,14 @@ export async function stepsInsert(
       on conflict do nothing
       returning step_id
     ), r as (
-      update runs set step_count = step_count + (select count(*) from s), updated_at = now() where id = ${runId} returning step_count
+      update runs set step_count = step_count + (select count(*) from s), updated_at = now() where id = ${runId} returning step_count, watch_steps
     ), q as (
       update queue set lease_expires_at = now() + ${leaseMs} * interval '1 millisecond' where run_id = ${runId} and target_step_id = '' returning id
     )
     select (select array_agg(step_id) from s) as stored, (select step_count from r) as step_count,
       (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
-      (select count(*) from q) as touched, pg_notify(${channels.runs}, ${runId})`;
+      (select count(*) from q) as touched,
+      case when exists (select 1 from s) and (select watch_steps from r) then pg_notify(${channels.runs}, ${stepNotice(runId)}) end as notified`;
   return { stored: (rows[0]?.stored as string[] | null) ?? [], stepCount: Number(rows[0]?.step_count ?? 0), eventSeqFloor: Number(rows[0]?.event_seq ?? 0) };
 }
 

@@ -1,17 +1,10 @@
 import { channels, stepNotice, stepNoticeSuffix } from "../notify.js";
-import type { Sql } from "../types.js";
+import type { Sql, StepInsert } from "../types.js";
 
-export interface StepSaveParams {
+/** A step result to store under the run's lease. */
+export interface StepSaveParams extends StepInsert {
   runId: string;
   leaseId: string;
-  stepId: string;
-  userId: string;
-  name: string;
-  status: "completed" | "failed";
-  /** JSON text of the output (completed). */
-  output: string | null;
-  /** Serialized error (failed). */
-  error: Record<string, unknown> | null;
   attempt: number;
   startedAtMs: number | null;
   /** The lease is renewed for this long, so a run of many quick steps never outlives it. */

@@ -20,12 +20,6 @@ export async function eventsAfter(sql: Sql, name: string, afterSeq: number, limi
   return rows.map(toEventRow);
 }
 
-/** The highest receive sequence handed out so far (the floor for waits created later). */
-export async function eventsSeqNow(sql: Sql): Promise<number> {
-  const [row] = await sql`select case when is_called then last_value else 0 end as seq from events_seq_seq`;
-  return Number(row.seq);
-}
-
 export interface WaitCreate {
   runId: string;
   stepId: string;
