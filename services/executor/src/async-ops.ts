@@ -4,6 +4,7 @@ import { OpCode, type Op } from "@tenax/proto";
 import {
   eventsAfter,
   eventsAppend,
+  findUnstorable,
   functionCurrent,
   leaseHold,
   queueTargets,
@@ -15,6 +16,7 @@ import {
   waitCreate,
   waitExists,
   waitNamesLock,
+  unstorableMessage,
   type RunStatusName,
   type Sql,
   type StepInsert,
@@ -123,6 +125,11 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
             data = v.dataJson.length ? JSON.parse(utf8.decode(v.dataJson)) : {};
           } catch {
             fail("invalid_invoke_data", "data is not valid JSON");
+            break;
+          }
+          const unstorable = findUnstorable(data, "data");
+          if (unstorable) {
+            fail("invalid_invoke_data", unstorableMessage(unstorable));
             break;
           }
           // The child is a run of its own, started by an internal event; idempotent per parent step.

@@ -2,8 +2,9 @@ import { limits } from "@tenax/common";
 import { ErrorCode, OpCode, type Checkpoint } from "@tenax/proto";
 import { queueDrop, stepsCheckpoint } from "@tenax/state";
 import type { ResultDeps } from "./results.js";
-import { appendMemo, stepLimit, syncMemo } from "./results.js";
-import type { ResultOutcome, WorkerSession } from "./session.js";
+import { appendMemo, failOnRefusal, failUnstorable, stepLimit, syncMemo } from "./results.js";
+import type { Inflight, ResultOutcome, WorkerSession } from "./session.js";
+import { outputProblem, unstorableStepField } from "./storable-result.js";
 
 const utf8 = new TextDecoder();
 
@@ -22,6 +23,13 @@ export async function handleCheckpoint(deps: ResultDeps, session: WorkerSession,
   if (bad) {
     return { accepted: false, code: ErrorCode.PROTOCOL, message: `checkpoint ops must be STEP_RAN with outputs up to ${limits.stepOutputMaxBytes} bytes; got ${OpCode[bad.code]} for "${bad.userId}"` };
   }
+  const outcome = await failOnRefusal(deps, session, work, () => saveCheckpoint(deps, session, work, cp));
+  // The run failed instead: the worker abandons the request (its final result would be fenced).
+  if (outcome.accepted && !session.requests.has(work.requestId)) return { accepted: false, code: ErrorCode.UNSTORABLE_VALUE, message: `run ${work.runId} failed: a checkpointed value cannot be stored` };
+  return outcome;
+}
+
+async function saveCheckpoint(deps: ResultDeps, session: WorkerSession, work: Inflight, cp: Checkpoint): Promise<ResultOutcome> {
   const steps = cp.ops.map((o) => ({
     stepId: o.stepId,
     userId: o.userId,
@@ -31,6 +39,11 @@ export async function handleCheckpoint(deps: ResultDeps, session: WorkerSession,
     error: null,
     attempt: 0,
   }));
+  for (const [i, o] of cp.ops.entries()) {
+    const output = outputProblem(steps[i]!.output);
+    const problem = unstorableStepField(o) ?? (output && `step "${o.userId}" output ${output}`);
+    if (problem) return failUnstorable(deps, session, work, problem);
+  }
   if (steps[0]) steps[0].attempt = work.attempt; // only the request's first step may be a retry
   if (work.memo.length + steps.length > limits.stepsPerRun) {
     // The run fails, as it would without checkpointing; the worker abandons the request.

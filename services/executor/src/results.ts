@@ -1,13 +1,14 @@
 import { create } from "@bufbuild/protobuf";
 import { errorInfoFromJson, errorInfoToJson, limits, type Logger } from "@tenax/common";
 import { ErrorCode, ErrorInfoSchema, MemoEntrySchema, OpCode, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
-import { leaseRelease, queueDrop, runRetryLater, runSteps, stepSaveTargeted, type Database, type RunFinishParams, type SaveOutcome, type StepInsert, type StepSaveParams } from "@tenax/state";
+import { isDataException, leaseRelease, queueDrop, replaceUnstorable, runRetryLater, runSteps, stepSaveTargeted, type Database, type RunFinishParams, type SaveOutcome, type StepInsert, type StepSaveParams } from "@tenax/state";
 import { applyAsyncOps } from "./async-ops.js";
 import { clampRetryAt, retryDelayMs } from "./backoff.js";
 import { memoBytes, memoEntryFromStep } from "./memo.js";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { GroupCommit } from "./group-commit.js";
+import { outputProblem, storableError, unstorableStepField } from "./storable-result.js";
 import type { Inflight, ResultOutcome, WorkerSession } from "./session.js";
 
 const utf8 = new TextDecoder();
@@ -36,17 +37,43 @@ export async function handleResult(deps: ResultDeps, session: WorkerSession, res
   if (!work || work.leaseId !== result.leaseId) {
     return { accepted: false, code: ErrorCode.LEASE_EXPIRED, message: `request ${result.requestId} is not held by this connection` };
   }
-  const ops = result.ops;
+  return failOnRefusal(deps, session, work, () => applyResult(deps, session, work, result.ops));
+}
+
+/**
+ * Runs a write; if Postgres refuses one of its values, the run fails now: the worker's resend
+ * would fail the same way forever.
+ */
+export async function failOnRefusal(deps: ResultDeps, session: WorkerSession, work: Inflight, write: () => Promise<ResultOutcome>): Promise<ResultOutcome> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isDataException(err)) throw err;
+    deps.logger.warn("result refused by Postgres; the run fails", { runId: work.runId, err: String(err) });
+    return failUnstorable(deps, session, work, replaceUnstorable(`the result could not be stored: ${(err as Error).message}`));
+  }
+}
+
+/** Fails the run with a final `unstorable_value` error. */
+export function failUnstorable(deps: ResultDeps, session: WorkerSession, work: Inflight, message: string): Promise<ResultOutcome> {
+  return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.UNSTORABLE_VALUE, "unstorable_value", message));
+}
+
+async function applyResult(deps: ResultDeps, session: WorkerSession, work: Inflight, ops: Op[]): Promise<ResultOutcome> {
   const op = ops[0];
   if (!op) return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.PROTOCOL, "protocol_error", "result has no ops"));
+  for (const o of ops) {
+    const bad = unstorableStepField(o);
+    if (bad) return failUnstorable(deps, session, work, bad);
+  }
   if (ops.length === 1) {
     switch (op.code) {
       case OpCode.STEP_RAN:
         return stepRan(deps, session, work, op);
       case OpCode.STEP_FAILED:
-        return saveStep(deps, session, work, op, "failed", op.error ?? null);
+        return saveStep(deps, session, work, op, "failed", storableError(op.error) ?? null);
       case OpCode.STEP_ERROR:
-        if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return saveStep(deps, session, work, op, "failed", op.error ?? null);
+        if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return saveStep(deps, session, work, op, "failed", storableError(op.error) ?? null);
         return retryLater(deps, session, work, op);
       case OpCode.RUN_COMPLETE:
         if (op.data.length > limits.stepOutputMaxBytes) {
@@ -55,9 +82,9 @@ export async function handleResult(deps: ResultDeps, session: WorkerSession, res
         if (work.stateBytes + op.data.length > limits.runStateMaxBytes) {
           return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.STATE_TOO_LARGE, "state_too_large", `run state with the function output would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`));
         }
-        return finish(deps, session, work, "completed", utf8.decode(op.data) || "null", null);
+        return complete(deps, session, work, utf8.decode(op.data) || "null");
       case OpCode.RUN_ERROR:
-        if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return finish(deps, session, work, "failed", null, op.error ?? null);
+        if (op.noRetry || work.attempt + 1 >= work.maxAttempts) return finish(deps, session, work, "failed", null, storableError(op.error) ?? null);
         return retryLater(deps, session, work, op);
       case OpCode.YIELD:
         // Checkpointing ran out of time: the next request carries the checkpointed steps.
@@ -108,6 +135,12 @@ export async function handleResult(deps: ResultDeps, session: WorkerSession, res
 
 const asyncCodes = new Set([OpCode.STEP_PLANNED, OpCode.SLEEP, OpCode.WAIT_FOR_EVENT, OpCode.INVOKE_FUNCTION, OpCode.SEND_EVENT]);
 
+function complete(deps: ResultDeps, session: WorkerSession, work: Inflight, output: string): Promise<ResultOutcome> {
+  const problem = outputProblem(output);
+  if (problem) return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.UNSTORABLE_VALUE, "invalid_output", `function output ${problem}`));
+  return finish(deps, session, work, "completed", output, null);
+}
+
 function stepRan(deps: ResultDeps, session: WorkerSession, work: Inflight, op: Op): Promise<ResultOutcome> {
   if (op.data.length > limits.stepOutputMaxBytes) {
     const error = tenaxError(ErrorCode.OUTPUT_TOO_LARGE, "output_too_large", `step "${op.userId}" output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`);
@@ -117,6 +150,8 @@ function stepRan(deps: ResultDeps, session: WorkerSession, work: Inflight, op: O
     const error = tenaxError(ErrorCode.STATE_TOO_LARGE, "state_too_large", `run state would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`);
     return finish(deps, session, work, "failed", null, error);
   }
+  const problem = outputProblem(utf8.decode(op.data));
+  if (problem) return saveStep(deps, session, work, op, "failed", tenaxError(ErrorCode.UNSTORABLE_VALUE, "invalid_output", `step "${op.userId}" output ${problem}`));
   return saveStep(deps, session, work, op, "completed", null);
 }
 
@@ -156,6 +191,11 @@ async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight
     work.leaseExpiresAtMs = saved.leaseExpiresAtMs;
     work.eventSeqFloor = saved.eventSeqFloor;
     await syncMemo(deps, work, saved.stepCount);
+  } else {
+    // Stored before (e.g. the commit succeeded but its reply was lost): the stored result is
+    // the one that counts. Reload the memo so the worker gets it and never runs the step again.
+    work.leaseExpiresAtMs = saved.leaseExpiresAtMs;
+    if (!work.memo.some((m) => m.stepId === op.stepId)) await reloadMemo(deps, work);
   }
   work.attempt = 0;
   work.targetStepId = "";
@@ -168,7 +208,10 @@ async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight
  * sleep): when the stored count differs from what we hold, reload the memo in stored order.
  */
 export async function syncMemo(deps: ResultDeps, work: Inflight, stepCount: number): Promise<void> {
-  if (stepCount === work.memo.length) return;
+  if (stepCount !== work.memo.length) await reloadMemo(deps, work);
+}
+
+async function reloadMemo(deps: ResultDeps, work: Inflight): Promise<void> {
   const steps = await runSteps(deps.database.sql, work.runId);
   work.memo = steps.map(memoEntryFromStep);
   work.memoSent = 0; // the order may differ from what the worker holds: send it whole

@@ -19,6 +19,10 @@ describe("validateEvents", () => {
     [[ev({ name: "tenax/x" })], /reserved prefix "tenax\/"/],
     [[ev({ name: "ok" }), ev({ name: "big", data: { s: "x".repeat(524_288) } })], /events\[1\]: \d+ bytes exceed the limit of 524288/],
     [[], /at least one event/],
+    [[ev({ name: "ok", data: { a: [{ s: "x\u0000" }] } })], /events\[0\]\.data\.a\[0\]\.s contains a NUL character/],
+    [[ev({ name: "ok", user: { s: "😀".slice(0, 1) } })], /events\[0\]\.user\.s contains a lone UTF-16 surrogate/],
+    [[ev({ name: "a\u0000" })], /events\[0\]\.name contains a NUL character/],
+    [[ev({ name: "ok", id: "\u0000" })], /events\[0\]\.id contains a NUL character/],
   ])("rejects %#", (events, message) => {
     expect(() => validateEvents(events, 0)).toThrow(message);
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { invalidArgument, limits, reservedEventPrefix } from "@tenax/common";
 import type { Event } from "@tenax/proto";
-import type { EventInput } from "@tenax/state";
+import { findUnstorable, mayHoldUnstorable, unstorableMessage, type EventInput } from "@tenax/state";
 
 /**
  * Validates a SendEvents batch and normalises it for storage. The first problem fails the
@@ -23,7 +23,17 @@ export function validateEvents(events: Event[], nowMs: number, allowReserved = f
       throw invalidArgument("reserved_event_name", `${at}.name: "${e.name}" uses the reserved prefix "${reservedEventPrefix}"`);
     }
     const data = e.data ?? {};
-    const size = Buffer.byteLength(JSON.stringify(data)) + (e.user ? Buffer.byteLength(JSON.stringify(e.user)) : 0) + e.name.length;
+    const dataJson = JSON.stringify(data);
+    const userJson = e.user ? JSON.stringify(e.user) : "";
+    // Events are stored as jsonb: a NUL or lone surrogate anywhere would fail the whole batch.
+    const unstorable =
+      findUnstorable(e.name, `${at}.name`) ??
+      findUnstorable(e.id, `${at}.id`) ??
+      findUnstorable(e.v, `${at}.v`) ??
+      (mayHoldUnstorable(dataJson) ? findUnstorable(data, `${at}.data`) : null) ??
+      (mayHoldUnstorable(userJson) ? findUnstorable(e.user, `${at}.user`) : null);
+    if (unstorable) throw invalidArgument("invalid_event", unstorableMessage(unstorable));
+    const size = Buffer.byteLength(dataJson) + Buffer.byteLength(userJson) + e.name.length;
     if (size > limits.eventMaxBytes) {
       throw invalidArgument("event_too_large", `${at}: ${size} bytes exceed the limit of ${limits.eventMaxBytes} bytes (512 KiB) per event`);
     }

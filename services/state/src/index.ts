@@ -37,3 +37,4 @@ export { createTestDatabases } from "./testing.js";
 export type { TestDatabases } from "./testing.js";
 export { cronsAdvance, cronsClaimDue, cronsNextDue, cronsReplace } from "./queries/crons.js";
 export type { CronRow, CronSchedule } from "./queries/crons.js";
+export { findUnstorable, isDataException, jsonbSafeText, mayHoldUnstorable, replaceUnstorable, unstorableMessage, unstorableReason } from "./storable.js";

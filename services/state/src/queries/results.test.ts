@@ -38,6 +38,9 @@ describe("stepsSave (group commit)", () => {
     const again = await stepsSave(db.sql, [save(c!.runId, c!.leaseId, "s1"), save(a!.runId, a!.leaseId, "s2")]);
     expect(again.map((o) => o.kind)).toEqual(["duplicate", "stored"]);
     expect(again[1]).toMatchObject({ stepCount: 2 });
+    // A duplicate still renews the lease and reports the stored step count (its memo grew).
+    expect(again[0]).toMatchObject({ kind: "duplicate", stepCount: 1 });
+    expect((again[0] as { leaseExpiresAtMs: number }).leaseExpiresAtMs).toBeGreaterThan(Date.now() + 30_000);
     const counts = await db.sql`select id, step_count from runs where id = any(${items.map((i) => i.runId)}::uuid[])`;
     expect(Object.fromEntries(counts.map((r) => [r.id, r.step_count]))).toEqual({ [a!.runId]: 2, [b!.runId]: 0, [c!.runId]: 1 });
   });

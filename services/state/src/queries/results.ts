@@ -1,4 +1,5 @@
 import { channels, stepNotice, stepNoticeSuffix } from "../notify.js";
+import { jsonbSafeText } from "../storable.js";
 import type { Sql, StepInsert } from "../types.js";
 
 /** A step result to store under the run's lease. */
@@ -14,8 +15,12 @@ export interface StepSaveParams extends StepInsert {
 export type SaveOutcome =
   /** Stored now. */
   | { kind: "stored"; seq: number; leaseExpiresAtMs: number; eventSeqFloor: number; stepCount: number; runEnded: boolean }
-  /** Already stored earlier (a replayed message): nothing changed. */
-  | { kind: "duplicate" }
+  /**
+   * Already stored earlier: a resent result, or one whose first commit succeeded but whose
+   * reply was lost. Nothing was written, but the lease was renewed: the caller serves the
+   * stored step from the memo (`stepCount` says the memo grew) and carries on.
+   */
+  | { kind: "duplicate"; leaseExpiresAtMs: number; stepCount: number }
   /** The lease is not held: the result is fenced off. */
   | { kind: "fenced" };
 
@@ -66,13 +71,13 @@ export async function stepsSave(sql: Sql, saves: StepSaveParams[]): Promise<Save
     ), u as (
       update queue set attempt = 0, target_step_id = '', lease_expires_at = now() + x.lease_ms * interval '1 millisecond'
       from x where queue.run_id = any(${ids}::uuid[]) and queue.run_id = x.run_id and queue.lease_id = x.lease_id
-        and x.run_id in (select run_id from s)
+        and x.run_id in (select run_id from q)
       returning queue.run_id, queue.lease_expires_at
     ), notices as (
       select pg_notify(${channels.runs}, r.id::text || ${stepNoticeSuffix}) from r where r.watch_steps
     )
     select x.n, q.run_id is not null as leased, s.seq, (select status from runs where id = x.run_id) as run_status,
-      r.step_count, u.lease_expires_at,
+      coalesce(r.step_count, (select step_count from runs where id = x.run_id)) as step_count, u.lease_expires_at,
       (select case when is_called then last_value else 0 end from events_seq_seq) as event_seq,
       (select count(*) from notices) as notified
     from x left join q using (run_id) left join s using (run_id) left join r on r.id = x.run_id
@@ -80,7 +85,7 @@ export async function stepsSave(sql: Sql, saves: StepSaveParams[]): Promise<Save
     order by x.n`;
   return rows.map((row): SaveOutcome => {
     if (!row.leased) return { kind: "fenced" };
-    if (row.seq === null) return { kind: "duplicate" };
+    if (row.seq === null) return { kind: "duplicate", leaseExpiresAtMs: new Date(row.lease_expires_at).getTime(), stepCount: Number(row.step_count) };
     return {
       kind: "stored",
       seq: Number(row.seq),
@@ -117,6 +122,8 @@ export async function runsFinish(sql: Sql, finishes: RunFinishParams[]): Promise
     lease_id: p.leaseId,
     status: p.status,
     output: p.output,
+    // The run keeps its output exactly (text); the lifecycle event's copy must fit jsonb.
+    event_result: p.output === null ? null : jsonbSafeText(p.output),
     error: p.error,
     parent_error: p.parentError,
   }));
@@ -125,7 +132,7 @@ export async function runsFinish(sql: Sql, finishes: RunFinishParams[]): Promise
   const rows = await sql`
     with x as (
       select * from jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
-        as x(n int, run_id uuid, lease_id uuid, status text, output text, error jsonb, parent_error jsonb)
+        as x(n int, run_id uuid, lease_id uuid, status text, output text, event_result text, error jsonb, parent_error jsonb)
     ), q as (
       delete from queue using x
       where queue.run_id = any(${ids}::uuid[]) and queue.run_id = x.run_id and queue.lease_id = x.lease_id
@@ -136,7 +143,7 @@ export async function runsFinish(sql: Sql, finishes: RunFinishParams[]): Promise
       from x
       where runs.id = any(${ids}::uuid[]) and runs.id = x.run_id and runs.id in (select run_id from q)
         and runs.status not in ('completed', 'failed', 'cancelled')
-      returning runs.id, runs.app_id, runs.function_id, runs.event_seqs, x.status, x.output, x.error, x.parent_error
+      returning runs.id, runs.app_id, runs.function_id, runs.event_seqs, x.status, x.output, x.event_result, x.error, x.parent_error
     ), sys as (
       -- tenax/function.finished (and .failed) in the same commit; ingest matches them later.
       -- Runs triggered by these lifecycle events emit none, so handlers cannot loop.
@@ -144,7 +151,7 @@ export async function runsFinish(sql: Sql, finishes: RunFinishParams[]): Promise
       select gen_random_uuid()::text, n.name,
         jsonb_build_object('function_id', r.function_id, 'app_id', r.app_id, 'run_id', r.id,
           'event', jsonb_build_object('id', e.id, 'name', e.name, 'data', e.data, 'user', coalesce(e."user", '{}'::jsonb), 'ts', e.ts, 'v', e.v))
-        || case when r.status = 'completed' then jsonb_build_object('result', r.output::jsonb)
+        || case when r.status = 'completed' then jsonb_build_object('result', r.event_result::jsonb)
                 else jsonb_build_object('error', r.error) end,
         (extract(epoch from now()) * 1000)::bigint, true
       from r join events e on e.seq = r.event_seqs[1]
@@ -227,7 +234,7 @@ export async function stepSaveTargeted(sql: Sql, p: Omit<StepSaveParams, "leaseM
       (select count(*) from (select pg_notify(${channels.queue}, k) from d) z) as queued,
       case when (select watch_steps from r) then pg_notify(${channels.runs}, ${stepNotice(p.runId)}) end as notified`;
   if (row.leased === 0) return { kind: "fenced" };
-  if (row.seq === null) return { kind: "duplicate" };
+  if (row.seq === null) return { kind: "duplicate", leaseExpiresAtMs: 0, stepCount: 0 };
   return { kind: "stored", seq: Number(row.seq), leaseExpiresAtMs: 0, eventSeqFloor: 0, stepCount: 0, runEnded: false };
 }
 
