@@ -25,6 +25,8 @@ describe("validateFunctionConfig", () => {
     [{ triggers: [eventTrigger("")] }, /triggers\[0\]\.event: is required/],
     [{ triggers: [eventTrigger("a", "event.data.(")] }, /triggers\[0\]\.if: \[invalid_expression\]/],
     [{ retries: 21 }, /retries: 21 is outside 0\.\.20/],
+    [{ triggers: [eventTrigger("a\u0000b")] }, /^function "f": config\.triggers\[0\]\.event\.event contains a NUL character/],
+    [{ cancelOn: [{ event: "x", expression: "😀".slice(0, 1) }] }, /config\.cancelOn\[0\]\.expression contains a lone UTF-16 surrogate/],
     [{ retries: -1 }, /retries: -1 is outside/],
     [{ concurrency: [{ limit: 0 }] }, /concurrency\[0\]\.limit: must be at least 1/],
     [{ idempotency: "event.data.(" }, /idempotency: \[invalid_expression\]/],

@@ -1,5 +1,7 @@
+import { toJson } from "@bufbuild/protobuf";
 import { compileExpression, limits, parseCron } from "@tenax/common";
-import type { FunctionConfig } from "@tenax/proto";
+import { FunctionConfigSchema, type FunctionConfig } from "@tenax/proto";
+import { findUnstorable, unstorableMessage } from "@tenax/state";
 
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 
@@ -13,6 +15,9 @@ export function validateFunctionConfig(fn: FunctionConfig): string | null {
   if (fn.id.length > limits.functionIdMaxChars || !idPattern.test(fn.id)) {
     return `${at}: id must be 1..${limits.functionIdMaxChars} characters of letters, digits and . _ : / -`;
   }
+  // Configs are stored as jsonb: a NUL or lone surrogate anywhere would fail every registration.
+  const unstorable = findUnstorable(toJson(FunctionConfigSchema, fn), "config");
+  if (unstorable) return `${at}: ${unstorableMessage(unstorable)}`;
   if (fn.triggers.length === 0) return `${at}: triggers: at least one trigger is required`;
   if (fn.triggers.length > limits.triggersPerFunction) {
     return `${at}: triggers: ${fn.triggers.length} triggers exceed the limit of ${limits.triggersPerFunction}`;
