@@ -1,6 +1,6 @@
 export { createLogger } from "./logger.js";
 export type { Logger } from "./logger.js";
-export { maxMessageBytes, serve } from "./server.js";
+export { defaultSniffTimeoutMs, maxMessageBytes, serve } from "./server.js";
 export type { RunningServer, ServeOptions } from "./server.js";
 export { createAuthInterceptor, createKeyRule, keyMatches } from "./auth.js";
 export type { AuthRule } from "./auth.js";

@@ -3,15 +3,25 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "./logger.js";
+import { routeConnection } from "./route-connection.js";
 
 /** Large enough for a 32 MiB run state plus framing; our own checks name the real limits. */
 export const maxMessageBytes = 64 * 1024 * 1024;
+
+/** How long a new connection may take to send its first bytes before it is dropped (it holds a socket). */
+export const defaultSniffTimeoutMs = 30_000;
 
 export interface ServeOptions {
   host: string;
   port: number;
   routes: (router: ConnectRouter) => void;
   interceptors?: Interceptor[];
+  /** Where connection-level trouble is logged; without one, errors go to stderr. */
+  logger?: Logger;
+  /** A connection whose first bytes (enough to route it) take longer than this is destroyed
+   * (default 30 s; 0: never). */
+  sniffTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -21,7 +31,11 @@ export interface RunningServer {
   close(timeoutMs?: number): Promise<void>;
 }
 
-const h2Preface = Buffer.from("PRI * HTTP/2.0");
+type ServerLog = Pick<Logger, "debug" | "error">;
+const stderrLog: ServerLog = {
+  debug() {},
+  error: (msg, fields) => console.error(msg, fields ?? ""),
+};
 
 /**
  * Serves gRPC, gRPC-Web and Connect on one port over both HTTP/2 (h2c) and HTTP/1.1. Node's h2c
@@ -29,6 +43,7 @@ const h2Preface = Buffer.from("PRI * HTTP/2.0");
  * goes to the HTTP/2 server, anything else to an HTTP/1.1 server with the same handlers.
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const log: ServerLog = options.logger ?? stderrLog;
   const handler = connectNodeAdapter({
     routes: options.routes,
     interceptors: options.interceptors ?? [],
@@ -38,32 +53,55 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     compressMinBytes: 64 * 1024,
   });
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: 10_000 } }, handler);
+  // Node's defaults already keep both servers alive on client trouble: a session error is only
+  // emitted as 'sessionError' (logged here), and without a 'clientError' listener the HTTP/1.1
+  // server answers 400 (garbage bytes, e.g. a TLS ClientHello) and destroys the socket.
+  h2.on("sessionError", (err) => log.debug("http2 session error", { err: String(err) }));
   const h1 = http.createServer(handler);
   const sockets = new Set<net.Socket>();
+  const unrouted = new Set<net.Socket>();
+  const sniffTimeoutMs = options.sniffTimeoutMs ?? defaultSniffTimeoutMs;
   // No Nagle: hot-path messages are small and latency-bound (a step is a message each way).
   const tcp = net.createServer({ noDelay: true }, (socket) => {
+    // First thing: a reset before any byte arrives would otherwise be an unhandled 'error'.
+    // It stays attached after the handoff as a safety net; both servers add their own handling.
+    socket.on("error", (err) => log.debug("connection error", { err: String(err) }));
     socket.setNoDelay(true);
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.once("readable", () => {
-      const head: Buffer | null = socket.read();
-      if (head === null) return void socket.destroy();
-      socket.unshift(head);
-      // "PRI" cannot start an HTTP/1.1 request line our handlers accept.
-      const isH2 = head.subarray(0, 3).equals(h2Preface.subarray(0, 3));
-      (isH2 ? h2 : h1).emit("connection", socket);
+    unrouted.add(socket);
+    socket.on("close", () => {
+      sockets.delete(socket);
+      unrouted.delete(socket);
+    });
+    const handTo = (server: net.Server) => (s: net.Socket) => {
+      unrouted.delete(s);
+      server.emit("connection", s);
+    };
+    routeConnection(socket, {
+      h2: handTo(h2),
+      h1: handTo(h1),
+      timeoutMs: sniffTimeoutMs,
+      dropped: (reason) => log.debug("connection dropped before routing", { reason }),
     });
   });
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);
-    tcp.listen(options.port, options.host, () => resolve());
+    tcp.listen(options.port, options.host, () => {
+      tcp.off("error", reject);
+      resolve();
+    });
   });
+  // After listen, 'error' means accepting failed (EMFILE, ENFILE, ...; libuv absorbs most EMFILE
+  // itself). Without a listener it would kill the process; the server keeps listening.
+  tcp.on("error", (err) => log.error("accepting a connection failed; still listening", { err }));
   const port = (tcp.address() as net.AddressInfo).port;
   return {
     port,
     address: `${options.host}:${port}`,
     async close(timeoutMs = 5000) {
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      // Connections not yet routed carry no request: drop them rather than wait on them.
+      for (const s of unrouted) s.destroy();
       h1.closeIdleConnections();
       const timer = setTimeout(() => {
         for (const s of sockets) s.destroy();

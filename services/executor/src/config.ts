@@ -1,4 +1,4 @@
-import { defaultDatabaseUrl, envNumber, envString, parseListen, type Env } from "@tenax/common";
+import { defaultDatabaseUrl, defaultSniffTimeoutMs, envNumber, envString, parseListen, type Env } from "@tenax/common";
 
 export interface ExecutorConfig {
   databaseUrl: string;
@@ -17,6 +17,8 @@ export interface ExecutorConfig {
   drainMs: number;
   /** Database connections. More than a few only adds lock contention on small machines. */
   dbPoolSize: number;
+  /** A new connection that sends no byte within this long is dropped. */
+  sniffTimeoutMs: number;
 }
 
 /** The only place the executor reads the environment. */
@@ -32,5 +34,6 @@ export function loadExecutorConfig(env: Env = process.env): ExecutorConfig {
     retryBackoffScale: envNumber(env, "TENAX_RETRY_BACKOFF_SCALE", 1),
     drainMs: envNumber(env, "TENAX_DRAIN_MS", 10_000),
     dbPoolSize: envNumber(env, "TENAX_EXECUTOR_DB_POOL", 4),
+    sniffTimeoutMs: envNumber(env, "TENAX_SNIFF_TIMEOUT_MS", defaultSniffTimeoutMs),
   };
 }

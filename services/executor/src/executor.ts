@@ -41,6 +41,8 @@ export async function startExecutor(config: ExecutorConfig): Promise<ExecutorHan
   const server = await serve({
     host: config.host,
     port: config.port,
+    logger,
+    sniffTimeoutMs: config.sniffTimeoutMs,
     interceptors: [createAuthInterceptor(createKeyRule(config))],
     routes(router) {
       router.service(WorkerService, { connect: (messages, ctx) => workerStream(deps, messages, ctx.signal) });

@@ -1,4 +1,4 @@
-import { defaultDatabaseUrl, envString, parseListen, type Env } from "@tenax/common";
+import { defaultDatabaseUrl, defaultSniffTimeoutMs, envNumber, envString, parseListen, type Env } from "@tenax/common";
 
 export interface IngestConfig {
   databaseUrl: string;
@@ -6,6 +6,8 @@ export interface IngestConfig {
   port: number;
   eventKey?: string;
   signingKey?: string;
+  /** A new connection that sends no byte within this long is dropped. */
+  sniffTimeoutMs: number;
 }
 
 /** The only place ingest reads the environment. */
@@ -16,5 +18,6 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
     ...listen,
     eventKey: env.TENAX_EVENT_KEY || undefined,
     signingKey: env.TENAX_SIGNING_KEY || undefined,
+    sniffTimeoutMs: envNumber(env, "TENAX_SNIFF_TIMEOUT_MS", defaultSniffTimeoutMs),
   };
 }

@@ -38,6 +38,8 @@ export async function startIngest(config: IngestConfig): Promise<IngestHandle> {
   const server = await serve({
     host: config.host,
     port: config.port,
+    logger,
+    sniffTimeoutMs: config.sniffTimeoutMs,
     interceptors: [createAuthInterceptor(createKeyRule(config, ["SendEvents"]))],
     routes(router) {
       router.service(IngestService, { sendEvents: (req) => guard(sendEvents(database, req, logger)) });

@@ -1,4 +1,4 @@
-import { defaultDatabaseUrl, envNumber, envString, parseListen, type Env } from "@tenax/common";
+import { defaultDatabaseUrl, defaultSniffTimeoutMs, envNumber, envString, parseListen, type Env } from "@tenax/common";
 
 export interface SchedulerConfig {
   databaseUrl: string;
@@ -7,6 +7,8 @@ export interface SchedulerConfig {
   signingKey?: string;
   /** Longest the loop sleeps without a notification (a safety net, not the timer resolution). */
   maxIdleMs: number;
+  /** A new connection that sends no byte within this long is dropped. */
+  sniffTimeoutMs: number;
 }
 
 /** The only place the scheduler reads the environment. */
@@ -17,5 +19,6 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     ...listen,
     signingKey: env.TENAX_SIGNING_KEY || undefined,
     maxIdleMs: envNumber(env, "TENAX_SCHEDULER_MAX_IDLE_MS", 5_000),
+    sniffTimeoutMs: envNumber(env, "TENAX_SNIFF_TIMEOUT_MS", defaultSniffTimeoutMs),
   };
 }

@@ -23,6 +23,8 @@ export async function startScheduler(config: SchedulerConfig): Promise<Scheduler
   const server = await serve({
     host: config.host,
     port: config.port,
+    logger,
+    sniffTimeoutMs: config.sniffTimeoutMs,
     interceptors: [createAuthInterceptor(createKeyRule(config))],
     routes(router) {
       router.service(SchedulerService, {
