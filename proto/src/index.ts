@@ -8,3 +8,4 @@ export * from "../gen/tenax/v1/ingest_pb.js";
 export * from "../gen/tenax/v1/worker_pb.js";
 export * from "../gen/tenax/v1/internal_pb.js";
 export * from "./outbox.js";
+export * from "./system-events.js";

@@ -1,10 +1,11 @@
+import { systemEvents } from "@tenax/proto";
 import type { ErrorInfoJson } from "../errors/error-info-json.js";
 import type { JsonObject, JsonValue } from "./types.js";
 
 /** Emitted by the services when a run fails (after its last retry). */
-export const FUNCTION_FAILED_EVENT = "tenax/function.failed";
+export const FUNCTION_FAILED_EVENT = systemEvents.functionFailed;
 /** Emitted by the services when a run ends: completed, failed or cancelled. */
-export const FUNCTION_FINISHED_EVENT = "tenax/function.finished";
+export const FUNCTION_FINISHED_EVENT = systemEvents.functionFinished;
 
 /** An event in JSON form, as carried inside `tenax/function.*` events. */
 export interface EventJson {

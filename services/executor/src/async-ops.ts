@@ -1,9 +1,7 @@
-import { compileExpression, toEventJson, waitMatches } from "@tenax/common";
-import { startRuns, storeEvents, validateEvents } from "@tenax/ingest";
-import { OpCode, type Op } from "@tenax/proto";
+import { appendEvents, compileExpression, functionVersionKey, readFunctionConfig, toEventJson, waitMatches } from "@tenax/engine";
+import { OpCode, systemEvents, type Op } from "@tenax/proto";
 import {
   eventsAfter,
-  eventsAppend,
   findUnstorable,
   functionCurrent,
   leaseHold,
@@ -133,25 +131,18 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
             break;
           }
           // The child is a run of its own, started by an internal event; idempotent per parent step.
-          const eventId = `invoke-${work.runId}-${op.stepId}`;
-          const appended = await eventsAppend(tx, [{ id: eventId, producerId: true, name: "tenax/function.invoked", data, user: null, ts: now, v: "" }]);
-          const event = appended.stored[0];
-          if (event) {
-            const [childRunId] = await startRuns(tx, [
-              { start: { appId, functionId: v.functionId, functionVersion: fn.version, eventIds: [event.id], eventSeqs: [event.seq] }, config: fn.config, event },
-            ]);
-            await waitCreate(tx, { ...step, runId: work.runId, kind: "invoke", childRunId, timeoutAtMs: Number(v.timeoutAtMs) || null });
+          const event = { id: `invoke-${work.runId}-${op.stepId}`, producerId: true, name: systemEvents.functionInvoked, data, user: null, ts: now, v: "" };
+          const [appended] = await appendEvents(tx, [{ kind: "invoke", event, target: { appId, functionId: v.functionId, version: fn.version, config: readFunctionConfig(fn.config, functionVersionKey(appId, v.functionId, fn.version)) } }]);
+          if (appended?.ok && appended.stored.length > 0) {
+            await waitCreate(tx, { ...step, runId: work.runId, kind: "invoke", childRunId: appended.startedRunId, timeoutAtMs: Number(v.timeoutAtMs) || null });
           }
           pending.add("waiting");
           break;
         }
         case "sendEvent": {
-          try {
-            const inputs = validateEvents(op.opts.value.events, now);
-            done({ ids: await storeEvents(tx, inputs) });
-          } catch (err) {
-            fail("invalid_event", (err as Error).message.replace(/^\[\w+\] /, ""));
-          }
+          const [sent] = await appendEvents(tx, [{ kind: "step", events: op.opts.value.events, nowMs: now }]);
+          if (sent!.ok) done({ ids: sent!.ids });
+          else fail("invalid_event", sent!.error.message.replace(/^\[\w+\] /, ""));
           break;
         }
         default:

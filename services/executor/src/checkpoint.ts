@@ -1,4 +1,4 @@
-import { limits } from "@tenax/common";
+import { limits } from "@tenax/engine";
 import { ErrorCode, OpCode, type Checkpoint } from "@tenax/proto";
 import { queueDrop, stepsCheckpoint } from "@tenax/state";
 import type { ResultDeps } from "./results.js";

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { fromJson, type JsonObject } from "@bufbuild/protobuf";
-import { CheckpointingSchema, type Checkpointing } from "@tenax/proto";
-import { limits, toEventJson, type Logger } from "@tenax/common";
-import { claimContext, leaseRelease, queueClaim, queueClaimLimited, type Database, type FunctionKey } from "@tenax/state";
+import type { Logger } from "@tenax/common";
+import { functionVersionKey, limits, readFunctionConfig, toEventJson } from "@tenax/engine";
+import { claimContext, leaseRelease, queueClaim, queueClaimLimited, timersAfter, type Database, type FunctionKey } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import { memoBytes, memoEntryFromStep, storedEventFromRow } from "./memo.js";
 import { freeSlots, type Inflight, type WorkerSession } from "./session.js";
@@ -85,6 +84,12 @@ export function createDispatcher(deps: {
     }
     if (items.length === 0) return false;
     const contexts = await claimContext(database.sql, items.map((i) => i.runId));
+    const configs = new Map([...contexts].map(([runId, ctx]) => [runId, readFunctionConfig(ctx.config, functionVersionKey(ctx.run.appId, ctx.run.functionId, ctx.run.functionVersion))]));
+    // The finish timeout counts from the run's first start (timeouts.run / finish).
+    const finish = [...contexts.values()]
+      .map((ctx) => ({ runId: ctx.run.id, ms: ctx.firstStart ? Number(configs.get(ctx.run.id)!.timeouts?.runMs ?? 0n) : 0 }))
+      .filter((t) => t.ms > 0);
+    await timersAfter(database.sql, "finish_timeout", finish);
     const unplaced: string[] = [];
     for (const item of items) {
       const ctx = contexts.get(item.runId);
@@ -94,7 +99,8 @@ export function createDispatcher(deps: {
         unplaced.push(item.leaseId);
         continue;
       }
-      const retries = typeof ctx.config.retries === "number" ? ctx.config.retries : limits.retriesDefault;
+      const fn = configs.get(item.runId)!;
+      const retries = fn.retries ?? limits.retriesDefault;
       const memo = ctx.steps.map(memoEntryFromStep);
       const eventBytes = ctx.events.reduce((n, e) => n + JSON.stringify(e.data).length, 0);
       send(session, {
@@ -110,7 +116,7 @@ export function createDispatcher(deps: {
         targetStepId: item.targetStepId,
         itemTarget: item.targetStepId,
         planMode: ctx.run.planMode,
-        checkpointing: checkpointingOf(ctx.config),
+        checkpointing: fn.checkpointing?.enabled ? fn.checkpointing : undefined,
         checkpointSequence: 0,
         memoSent: 0,
         eventSeqFloor: ctx.eventSeqFloor,
@@ -159,11 +165,4 @@ function pickSession(open: WorkerSession[], appId: string, functionId: string): 
     if (!best || freeSlots(s) > freeSlots(best)) best = s;
   }
   return best;
-}
-
-/** The function version's checkpointing settings (protobuf JSON in the stored config), when enabled. */
-function checkpointingOf(config: Record<string, unknown>): Checkpointing | undefined {
-  const c = config.checkpointing as { enabled?: boolean } | undefined;
-  if (!c?.enabled) return undefined;
-  return fromJson(CheckpointingSchema, c as JsonObject, { ignoreUnknownFields: true });
 }

@@ -1,6 +1,6 @@
 import { toJson } from "@bufbuild/protobuf";
 import { ErrorCode, FunctionConfigSchema, type FunctionConfig, type FunctionRegistration, type Hello } from "@tenax/proto";
-import { nextCronTime, parseCron } from "@tenax/common";
+import { nextCronTime, parseCron } from "@tenax/engine";
 import { functionRegister, type CronSchedule, type Database } from "@tenax/state";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { FunctionRegistrationSchema } from "@tenax/proto";

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { errorInfoFromJson, errorInfoToJson, limits, type Logger } from "@tenax/common";
+import { errorInfoFromJson, errorInfoToJson, type Logger } from "@tenax/common";
+import { limits } from "@tenax/engine";
 import { ErrorCode, ErrorInfoSchema, MemoEntrySchema, OpCode, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
 import { isDataException, leaseRelease, queueDrop, replaceUnstorable, runRetryLater, runSteps, stepSaveTargeted, type Database, type RunFinishParams, type SaveOutcome, type StepInsert, type StepSaveParams } from "@tenax/state";
 import { applyAsyncOps } from "./async-ops.js";

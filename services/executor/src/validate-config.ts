@@ -1,5 +1,5 @@
 import { toJson } from "@bufbuild/protobuf";
-import { compileExpression, limits, parseCron } from "@tenax/common";
+import { compileExpression, limits, parseCron } from "@tenax/engine";
 import { FunctionConfigSchema, type FunctionConfig } from "@tenax/proto";
 import { findUnstorable, unstorableMessage } from "@tenax/state";
 

@@ -1,7 +1,6 @@
 import type { Logger } from "@tenax/common";
-import { channels, eventsDispatched, eventsPendingClaim, listen, transaction, waitNamesLock, type Database } from "@tenax/state";
-import { lookUpEventNames } from "./event-name-lookups.js";
-import { handleStoredEvents } from "./pipeline.js";
+import { appendEvents } from "@tenax/engine";
+import { channels, eventsDispatched, eventsPendingClaim, listen, transaction, type Database } from "@tenax/state";
 
 export interface SystemEventDispatcher {
   stop(): Promise<void>;
@@ -27,9 +26,7 @@ export async function startSystemEventDispatcher(database: Database, logger: Log
           const handled = await transaction(database.sql, async (tx) => {
             const events = await eventsPendingClaim(tx, 200);
             if (events.length === 0) return 0;
-            const names = [...new Set(events.map((e) => e.name))];
-            const [, lookups] = await Promise.all([waitNamesLock(tx, names, "shared"), lookUpEventNames(tx, names)]);
-            await handleStoredEvents(tx, events, lookups, logger);
+            await appendEvents(tx, [{ kind: "lifecycle", stored: events }], logger);
             await eventsDispatched(tx, events.map((e) => e.seq));
             return events.length;
           });

@@ -1,12 +1,12 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Logger } from "@tenax/common";
+import { appendEvents } from "@tenax/engine";
 import type { SendEventsRequest, SendEventsResponseSchema } from "@tenax/proto";
-import type { Database } from "@tenax/state";
-import { storeEvents } from "./pipeline.js";
-import { validateEvents } from "./validate-events.js";
+import { transaction, type Database } from "@tenax/state";
 
-/** SendEvents: validate, then the shared event pipeline; a failed call leaves nothing behind. */
+/** SendEvents: the shared event path; a refused call leaves nothing behind. */
 export async function sendEvents(database: Database, req: SendEventsRequest, logger?: Logger): Promise<MessageInitShape<typeof SendEventsResponseSchema>> {
-  const ids = await storeEvents(database.sql, validateEvents(req.events, Date.now()), logger);
-  return { ids };
+  const [outcome] = await transaction(database.sql, (tx) => appendEvents(tx, [{ kind: "send", events: req.events, nowMs: Date.now() }], logger));
+  if (!outcome!.ok) throw outcome!.error;
+  return { ids: outcome!.ids };
 }

@@ -1,5 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { invalidArgument, limits, notFound } from "@tenax/common";
+import { invalidArgument, notFound } from "@tenax/common";
+import { limits } from "@tenax/engine";
 import type { WatchRunsRequest, WatchRunsResponseSchema } from "@tenax/proto";
 import { isUuid, runsGetMany, runsMissing, type Database } from "@tenax/state";
 import { isTerminal, runToProto } from "./to-proto.js";

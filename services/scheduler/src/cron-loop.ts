@@ -1,8 +1,7 @@
-import { latestCronTimeAtOrBefore, nextCronTime, type Logger } from "@tenax/common";
-import { startRuns, type StartCandidate } from "@tenax/ingest";
-import { cronsAdvance, cronsClaimDue, eventsAppend, transaction, type CronRow, type EventInput, type Sql } from "@tenax/state";
-
-export const cronEventName = "tenax/scheduled.timer";
+import type { Logger } from "@tenax/common";
+import { appendEvents, functionVersionKey, latestCronTimeAtOrBefore, nextCronTime, readFunctionConfig } from "@tenax/engine";
+import { systemEvents } from "@tenax/proto";
+import { cronsAdvance, cronsClaimDue, transaction, type CronRow, type EventInput, type Sql } from "@tenax/state";
 
 /** How long a schedule whose cron no longer parses (say, a zone dropped from tzdata) waits to be retried. */
 const brokenRetryMs = 60_000;
@@ -53,21 +52,17 @@ export async function fireDueCrons(sql: Sql, logger: Logger, limit: number): Pro
       ticks.push({ row, tickMs, event: tickEvent(row, tickMs) });
       await cronsAdvance(tx, { ...row, nextAtMs });
     }
-    const { stored } = await eventsAppend(tx, ticks.map((t) => t.event));
-    const byId = new Map(stored.map((e) => [e.id, e]));
-    const starts: StartCandidate[] = [];
-    for (const { row, tickMs, event } of ticks) {
-      const e = byId.get(event.id);
-      const fields = { appId: row.appId, functionId: row.functionId, cron: row.cron, scheduledAt: new Date(tickMs).toISOString() };
-      if (!e) {
-        logger.info("cron tick already fired", fields);
-        continue;
-      }
-      starts.push({ start: { appId: row.appId, functionId: row.functionId, functionVersion: row.version, eventIds: [e.id], eventSeqs: [e.seq] }, config: row.config, event: e });
-      logger.info("cron tick fired", fields);
-    }
     // Cron runs get the same flow control as event-triggered ones (idempotency, concurrency, cancelOn, timeouts).
-    await startRuns(tx, starts, logger);
+    const outcomes = await appendEvents(
+      tx,
+      ticks.map(({ row, event }) => ({ kind: "cron" as const, event, target: { appId: row.appId, functionId: row.functionId, version: row.version, config: readFunctionConfig(row.config, functionVersionKey(row.appId, row.functionId, row.version)) } })),
+      logger,
+    );
+    ticks.forEach(({ row, tickMs }, i) => {
+      const outcome = outcomes[i]!;
+      const fields = { appId: row.appId, functionId: row.functionId, cron: row.cron, scheduledAt: new Date(tickMs).toISOString() };
+      logger.info(outcome.ok && outcome.stored.length > 0 ? "cron tick fired" : "cron tick already fired", fields);
+    });
     return rows.length;
   });
 }
@@ -75,7 +70,7 @@ export async function fireDueCrons(sql: Sql, logger: Logger, limit: number): Pro
 function tickEvent(row: CronRow, tickMs: number): EventInput {
   return {
     id: `cron:${row.appId}:${row.functionId}:${row.position}:${tickMs}`,
-    name: cronEventName,
+    name: systemEvents.scheduledTimer,
     data: { cron: row.cron, scheduledAt: new Date(tickMs).toISOString() },
     user: null,
     ts: tickMs,

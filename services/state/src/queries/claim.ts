@@ -1,7 +1,6 @@
 import { channels } from "../notify.js";
 import type { EventRow, FunctionKey, RunRow, Sql, StepRow } from "../types.js";
 import { toEventRow, toRunRow, toStepRow } from "./rows.js";
-import { timersAfter } from "./timers.js";
 
 export interface QueueClaimParams {
   owner: string;
@@ -66,7 +65,10 @@ export interface ClaimContext {
   run: RunRow;
   /** Receive sequence of the newest event when the run was claimed: waits see only later events. */
   eventSeqFloor: number;
+  /** The function version's config, as stored (protobuf JSON). */
   config: Record<string, unknown>;
+  /** This claim started the run (the finish timeout counts from here). */
+  firstStart: boolean;
   events: EventRow[];
   steps: StepRow[];
 }
@@ -94,11 +96,6 @@ export async function claimContext(sql: Sql, runIds: string[]): Promise<Map<stri
     sql`select e.* from events e where e.seq in (select unnest(event_seqs) from runs where id = any(${runIds}::uuid[]))`,
     sql`select * from steps where run_id = any(${runIds}::uuid[]) order by seq`,
   ]);
-  // The finish timeout counts from the run's first start (timeouts.run / finish).
-  const finish = runs
-    .filter((r) => r.first_start && Number((r.fn_config as { timeouts?: { runMs?: string } }).timeouts?.runMs ?? 0) > 0)
-    .map((r) => ({ runId: r.id as string, ms: Number((r.fn_config as { timeouts: { runMs: string } }).timeouts.runMs) }));
-  await timersAfter(sql, "finish_timeout", finish);
   const live = runs.map((r) => r.id as string);
   const dead = runIds.filter((id) => !live.includes(id));
   if (dead.length > 0) await sql`delete from queue where run_id = any(${dead}::uuid[])`;
@@ -110,6 +107,7 @@ export async function claimContext(sql: Sql, runIds: string[]): Promise<Map<stri
       run,
       eventSeqFloor: Number(r.event_seq),
       config: r.fn_config,
+      firstStart: r.first_start === true,
       events: run.eventSeqs.map((s) => eventBySeq.get(s)!).filter(Boolean),
       steps: [],
     });

@@ -1,3 +1,4 @@
+import { lifecycleEventNames, systemEvents } from "@tenax/proto";
 import { channels, stepNotice, stepNoticeSuffix } from "../notify.js";
 import { jsonbSafeText } from "../storable.js";
 import type { Sql, StepInsert } from "../types.js";
@@ -155,9 +156,9 @@ export async function runsFinish(sql: Sql, finishes: RunFinishParams[]): Promise
                 else jsonb_build_object('error', r.error) end,
         (extract(epoch from now()) * 1000)::bigint, true
       from r join events e on e.seq = r.event_seqs[1]
-      cross join (values ('tenax/function.finished'), ('tenax/function.failed')) n(name)
-      where (n.name = 'tenax/function.finished' or r.status = 'failed')
-        and e.name not in ('tenax/function.finished', 'tenax/function.failed', 'tenax/function.cancelled')
+      cross join (values (${systemEvents.functionFinished}::text), (${systemEvents.functionFailed}::text)) n(name)
+      where (n.name = ${systemEvents.functionFinished} or r.status = 'failed')
+        and e.name <> all(${lifecycleEventNames as string[]}::text[])
       order by r.id, n.name desc
       returning seq
     ), own_timers as (

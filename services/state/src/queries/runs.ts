@@ -1,3 +1,4 @@
+import { lifecycleEventNames, systemEvents } from "@tenax/proto";
 import { channels } from "../notify.js";
 import type { RunRow, RunStatusName, Sql, StepRow } from "../types.js";
 import { transaction } from "../db.js";
@@ -143,8 +144,8 @@ export async function runCancel(sql: Sql, runId: string): Promise<RunRow | null>
             || jsonb_build_object('error', jsonb_build_object('code', 'ERROR_CODE_CANCELLED', 'name', 'CancelledError', 'message', 'function cancelled')),
           (extract(epoch from now()) * 1000)::bigint, true
         from runs r join events e on e.seq = r.event_seqs[1]
-        cross join (values ('tenax/function.cancelled'), ('tenax/function.finished')) n(name)
-        where r.id = ${runId} and e.name not in ('tenax/function.finished', 'tenax/function.failed', 'tenax/function.cancelled')
+        cross join (values (${systemEvents.functionCancelled}::text), (${systemEvents.functionFinished}::text)) n(name)
+        where r.id = ${runId} and e.name <> all(${lifecycleEventNames as string[]}::text[])
         returning seq
       )
       select count(*), pg_notify(${channels.events}, '') from sys`;

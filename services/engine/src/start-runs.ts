@@ -1,31 +1,28 @@
-import { compileExpression, toEventJson, type Logger } from "@tenax/common";
+import { type Logger } from "@tenax/common";
+import { compileExpression } from "./expressions.js";
+import { toEventJson } from "./wait-match.js";
+import type { FunctionConfig } from "@tenax/proto";
 import { idempotencyClaim, runsFlowSetup, runsStart, type EventRow, type RunStart, type Sql } from "@tenax/state";
 
 /** A run about to start: which function version, for which event, under which config. */
 export interface StartCandidate {
   start: RunStart;
-  /** The function version's FunctionConfig, in protobuf JSON form. */
-  config: Record<string, unknown>;
+  config: FunctionConfig;
   event: EventRow;
-}
-
-interface FlowConfig {
-  idempotency?: string;
-  concurrency?: { limit?: number; key?: string }[];
-  cancelOn?: { event?: string; expression?: string; match?: string; timeoutMs?: string }[];
-  timeouts?: { startMs?: string; runMs?: string };
 }
 
 /**
  * Starts runs with their flow control decided at start and kept for their life: the
  * idempotency key (at most one run per key per 24 h, claimed atomically; an evaluation error
- * starts no run), concurrency key values, cancelOn listeners and the start timeout.
+ * starts no run), concurrency key values, cancelOn listeners and the start timeout. Returns
+ * each candidate's run id, or null where no run started.
  */
-export async function startRuns(tx: Sql, candidates: StartCandidate[], logger?: Logger): Promise<string[]> {
+export async function startRuns(tx: Sql, candidates: StartCandidate[], logger?: Logger): Promise<(string | null)[]> {
   const ready: StartCandidate[] = [];
+  const readyIndex: number[] = []; // candidate index of each ready entry
   const claims: { index: number; appId: string; functionId: string; key: string }[] = [];
-  for (const c of candidates) {
-    const flow = c.config as FlowConfig;
+  for (const [n, c] of candidates.entries()) {
+    const flow = c.config;
     const ctx = { event: toEventJson(c.event) };
     if (flow.idempotency) {
       const key = evaluate(flow.idempotency, ctx);
@@ -35,32 +32,33 @@ export async function startRuns(tx: Sql, candidates: StartCandidate[], logger?: 
       }
       claims.push({ index: ready.length, appId: c.start.appId, functionId: c.start.functionId, key });
     }
-    const concurrencyKeys = (flow.concurrency ?? []).map((l) => (l.key ? (evaluate(l.key, ctx) ?? "") : ""));
+    const concurrencyKeys = flow.concurrency.map((l) => (l.key ? (evaluate(l.key, ctx) ?? "") : ""));
     ready.push({ ...c, start: { ...c.start, concurrencyKeys } });
+    readyIndex.push(n);
   }
   const won = await idempotencyClaim(tx, claims);
   const lost = new Set(claims.filter((_, i) => !won.has(i)).map((c) => c.index));
   const starting = ready.filter((_, i) => !lost.has(i));
+  const startingIndex = readyIndex.filter((_, i) => !lost.has(i));
   const runIds = await runsStart(tx, starting.map((c) => c.start));
   await runsFlowSetup(
     tx,
-    starting.map((c, i) => {
-      const flow = c.config as FlowConfig;
-      return {
-        runId: runIds[i]!,
-        startTimeoutMs: Number(flow.timeouts?.startMs ?? 0),
-        cancels: (flow.cancelOn ?? []).map((r) => ({
-          eventName: r.event ?? "",
-          expression: r.expression ?? "",
-          match: r.match ?? "",
-          triggerEvent: toEventJson(c.event) as unknown as Record<string, unknown>,
-          minSeq: c.event.seq,
-          timeoutMs: Number(r.timeoutMs ?? 0),
-        })),
-      };
-    }),
+    starting.map((c, i) => ({
+      runId: runIds[i]!,
+      startTimeoutMs: Number(c.config.timeouts?.startMs ?? 0n),
+      cancels: c.config.cancelOn.map((r) => ({
+        eventName: r.event,
+        expression: r.expression,
+        match: r.match,
+        triggerEvent: toEventJson(c.event) as unknown as Record<string, unknown>,
+        minSeq: c.event.seq,
+        timeoutMs: Number(r.timeoutMs),
+      })),
+    })),
   );
-  return runIds;
+  const byCandidate: (string | null)[] = candidates.map(() => null);
+  startingIndex.forEach((n, i) => (byCandidate[n] = runIds[i]!));
+  return byCandidate;
 }
 
 /** A CEL value as a key string; undefined when it does not evaluate. */

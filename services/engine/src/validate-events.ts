@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { invalidArgument, limits, reservedEventPrefix } from "@tenax/common";
-import type { Event } from "@tenax/proto";
+import { invalidArgument } from "@tenax/common";
+import { reservedEventPrefix, type Event } from "@tenax/proto";
 import { findUnstorable, mayHoldUnstorable, unstorableMessage, type EventInput } from "@tenax/state";
+import { limits } from "./limits.js";
 
 /**
  * Validates a SendEvents batch and normalises it for storage. The first problem fails the

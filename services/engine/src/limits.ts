@@ -14,5 +14,3 @@ export const limits = {
   watchRunsMaxIds: 10_000,
 } as const;
 
-/** The reserved prefix of events the services emit themselves. */
-export const reservedEventPrefix = "tenax/";

@@ -1,5 +1,7 @@
-import { matchesExpression, toEventJson } from "@tenax/common";
+import { matchesExpression } from "./expressions.js";
+import { toEventJson } from "./wait-match.js";
 import type { EventRow, TriggerMatchRow } from "@tenax/state";
+import { functionVersionKey, readFunctionConfig } from "./function-config.js";
 import type { StartCandidate } from "./start-runs.js";
 
 /**
@@ -24,7 +26,7 @@ export function matchTriggers(events: EventRow[], triggers: TriggerMatchRow[]): 
       started.add(key);
       starts.push({
         start: { appId: t.appId, functionId: t.functionId, functionVersion: t.version, eventIds: [e.id], eventSeqs: [e.seq] },
-        config: t.config,
+        config: readFunctionConfig(t.config, functionVersionKey(t.appId, t.functionId, t.version)),
         event: e,
       });
     }
