@@ -1,9 +1,10 @@
 import { limits } from "@tenax/engine";
 import { ErrorCode, OpCode, type Checkpoint } from "@tenax/proto";
 import { queueDrop, stepsCheckpoint } from "@tenax/state";
+import { acked, checkpointed, checkpointSeen, fenced, heldRequest, stepMemoized, type Inflight } from "./inflight.js";
 import type { ResultDeps } from "./results.js";
-import { appendMemo, failOnRefusal, failUnstorable, stepLimit, syncMemo } from "./results.js";
-import type { Inflight, ResultOutcome, WorkerSession } from "./session.js";
+import { failOnRefusal, failUnstorable, stepLimit, syncMemo } from "./results.js";
+import type { ResultOutcome, WorkerSession } from "./session.js";
 import { outputProblem, unstorableStepField } from "./storable-result.js";
 
 const utf8 = new TextDecoder();
@@ -14,11 +15,11 @@ const utf8 = new TextDecoder();
  * checkpoint (same sequence) is acknowledged again; its steps are deduplicated by id anyway.
  */
 export async function handleCheckpoint(deps: ResultDeps, session: WorkerSession, cp: Checkpoint): Promise<ResultOutcome> {
-  const work = session.requests.get(cp.requestId);
-  if (!work || work.leaseId !== cp.leaseId) {
+  const work = heldRequest(session.requests, cp.requestId, cp.leaseId);
+  if (!work) {
     return { accepted: false, code: ErrorCode.LEASE_EXPIRED, message: `request ${cp.requestId} is not held by this connection` };
   }
-  if (cp.sequence <= work.checkpointSequence) return { accepted: true };
+  if (checkpointSeen(work, cp.sequence)) return { accepted: true };
   const bad = cp.ops.find((o) => o.code !== OpCode.STEP_RAN || o.data.length > limits.stepOutputMaxBytes);
   if (bad) {
     return { accepted: false, code: ErrorCode.PROTOCOL, message: `checkpoint ops must be STEP_RAN with outputs up to ${limits.stepOutputMaxBytes} bytes; got ${OpCode[bad.code]} for "${bad.userId}"` };
@@ -52,21 +53,18 @@ async function saveCheckpoint(deps: ResultDeps, session: WorkerSession, work: In
   }
   const saved = await stepsCheckpoint(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, leaseMs: deps.config.leaseMs, steps });
   if (saved.kind === "fenced") {
-    session.requests.delete(work.requestId);
+    fenced(session.requests, work);
     return { accepted: false, code: ErrorCode.LEASE_EXPIRED, message: `lease ${work.leaseId} of run ${work.runId} is no longer held` };
   }
   if (saved.runEnded) {
-    session.requests.delete(work.requestId);
+    acked(session.requests, work);
     await queueDrop(deps.database.sql, work);
     deps.dispatcher.pump();
     return { accepted: false, code: ErrorCode.CANCELLED, message: `run ${work.runId} was cancelled; its checkpointed steps are stored` };
   }
   const stored = new Set(saved.stored);
-  for (const s of steps) if (stored.has(s.stepId)) appendMemo(work, s);
-  work.checkpointSequence = cp.sequence;
-  work.attempt = 0;
-  work.eventSeqFloor = saved.eventSeqFloor;
-  work.leaseExpiresAtMs = Date.now() + deps.config.leaseMs;
+  for (const s of steps) if (stored.has(s.stepId)) stepMemoized(work, s);
+  checkpointed(work, cp.sequence, saved.eventSeqFloor, deps.config.leaseMs);
   await syncMemo(deps, work, saved.stepCount);
   return { accepted: true };
 }

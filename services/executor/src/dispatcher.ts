@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import type { Logger } from "@tenax/common";
 import { functionVersionKey, limits, readFunctionConfig, toEventJson } from "@tenax/engine";
 import { claimContext, leaseRelease, queueClaim, queueClaimLimited, timersAfter, type Database, type FunctionKey } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
-import { memoBytes, memoEntryFromStep, storedEventFromRow } from "./memo.js";
-import { freeSlots, type Inflight, type WorkerSession } from "./session.js";
+import { createInflight, dispatched, eventDataBytes, type Inflight } from "./inflight.js";
+import { memoEntryFromStep, storedEventFromRow } from "./memo.js";
+import { freeSlots, type WorkerSession } from "./session.js";
 
 export interface Dispatcher {
   /** Claims and hands out work until capacity or the queue runs out. Coalesces concurrent calls. */
@@ -27,13 +27,8 @@ export function createDispatcher(deps: {
   let stopped = false;
 
   const send = (session: WorkerSession, work: Inflight, full = false) => {
-    if (!full) work.requestId = randomUUID();
-    work.checkpointSequence = 0;
-    session.requests.set(work.requestId, work);
-    // The worker keeps the memo of this run's previous request: send only what it lacks (no
-    // O(n²) transfer for long runs). memo_fetch asks for the whole memo again.
-    const offset = !full && work.memoSent > 0 && work.memoSent <= work.memo.length ? work.memoSent : 0;
-    work.memoSent = work.memo.length;
+    // A continuation sends only the memo the worker lacks; memo_fetch asks for all of it again.
+    const offset = dispatched(session.requests, work, full);
     const discovery = !work.targetStepId && !work.planMode;
     session.send({
       kind: {
@@ -101,10 +96,7 @@ export function createDispatcher(deps: {
       }
       const fn = configs.get(item.runId)!;
       const retries = fn.retries ?? limits.retriesDefault;
-      const memo = ctx.steps.map(memoEntryFromStep);
-      const eventBytes = ctx.events.reduce((n, e) => n + JSON.stringify(e.data).length, 0);
-      send(session, {
-        requestId: "",
+      const work = createInflight({
         leaseId: item.leaseId,
         leaseExpiresAtMs: item.leaseExpiresAtMs,
         runId: item.runId,
@@ -114,20 +106,15 @@ export function createDispatcher(deps: {
         attempt: item.attempt,
         maxAttempts: retries + 1,
         targetStepId: item.targetStepId,
-        itemTarget: item.targetStepId,
         planMode: ctx.run.planMode,
         checkpointing: fn.checkpointing?.enabled ? fn.checkpointing : undefined,
-        checkpointSequence: 0,
-        memoSent: 0,
         eventSeqFloor: ctx.eventSeqFloor,
         triggerEvent: ctx.events[0] ? (toEventJson(ctx.events[0]) as unknown as Record<string, unknown>) : {},
         events: ctx.events.map(storedEventFromRow),
-        memo,
-        // Run state counts event data, every step output and the function's output.
-        stateBytes: memo.reduce((n, m) => n + memoBytes(m), 0) + eventBytes,
-        eventBytes,
-        startedAtMs: Date.now(),
+        memo: ctx.steps.map(memoEntryFromStep),
+        eventBytes: eventDataBytes(ctx.events),
       });
+      send(session, work);
     }
     if (unplaced.length > 0) await leaseRelease(database.sql, unplaced);
     return items.length === limit;

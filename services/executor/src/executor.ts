@@ -5,6 +5,7 @@ import { channels, createDatabase, leaseReleaseOwner, listen, migrateDatabase, r
 import type { ExecutorConfig } from "./config.js";
 import { createDispatcher } from "./dispatcher.js";
 import { createGroupCommit } from "./group-commit.js";
+import { fenceExpired } from "./inflight.js";
 import type { WorkerSession } from "./session.js";
 import { workerStream } from "./worker-stream.js";
 
@@ -32,9 +33,7 @@ export async function startExecutor(config: ExecutorConfig): Promise<ExecutorHan
   // (a crashed executor's work) become claimable without any notification.
   const poll = setInterval(() => {
     const now = Date.now();
-    for (const s of sessions.values()) {
-      for (const [id, w] of s.requests) if (w.leaseExpiresAtMs < now) s.requests.delete(id);
-    }
+    for (const s of sessions.values()) fenceExpired(s.requests, now);
     dispatcher.pump();
   }, config.pollMs);
 

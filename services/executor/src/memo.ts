@@ -1,7 +1,7 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { errorInfoFromJson } from "@tenax/common";
-import { MemoEntrySchema, StoredEventSchema, type MemoEntry, type StoredEvent } from "@tenax/proto";
-import type { EventRow, StepRow } from "@tenax/state";
+import { ErrorInfoSchema, MemoEntrySchema, StoredEventSchema, type MemoEntry, type StoredEvent } from "@tenax/proto";
+import type { EventRow, StepInsert, StepRow } from "@tenax/state";
 
 const utf8 = new TextEncoder();
 
@@ -11,6 +11,17 @@ export function memoEntryFromStep(s: StepRow): MemoEntry {
     return create(MemoEntrySchema, { stepId: s.stepId, result: { case: "error", value: errorInfoFromJson(s.error)! } });
   }
   return create(MemoEntrySchema, { stepId: s.stepId, result: { case: "data", value: utf8.encode(s.output ?? "null") } });
+}
+
+/** A step just stored (not read back) as the worker replays it. */
+export function memoEntryFromInsert(s: StepInsert): MemoEntry {
+  return create(MemoEntrySchema, {
+    stepId: s.stepId,
+    result:
+      s.status === "completed"
+        ? { case: "data", value: utf8.encode(s.output ?? "null") }
+        : { case: "error", value: errorInfoFromJson(s.error) ?? create(ErrorInfoSchema, {}) },
+  });
 }
 
 export function storedEventFromRow(e: EventRow): StoredEvent {

@@ -1,19 +1,19 @@
 import { create } from "@bufbuild/protobuf";
-import { errorInfoFromJson, errorInfoToJson, type Logger } from "@tenax/common";
+import { errorInfoToJson, type Logger } from "@tenax/common";
 import { limits } from "@tenax/engine";
-import { ErrorCode, ErrorInfoSchema, MemoEntrySchema, OpCode, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
-import { isDataException, leaseRelease, queueDrop, replaceUnstorable, runRetryLater, runSteps, stepSaveTargeted, type Database, type RunFinishParams, type SaveOutcome, type StepInsert, type StepSaveParams } from "@tenax/state";
+import { ErrorCode, ErrorInfoSchema, OpCode, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
+import { isDataException, leaseRelease, queueDrop, replaceUnstorable, runRetryLater, runSteps, stepSaveTargeted, type Database, type RunFinishParams, type SaveOutcome, type StepSaveParams } from "@tenax/state";
 import { applyAsyncOps } from "./async-ops.js";
 import { clampRetryAt, retryDelayMs } from "./backoff.js";
-import { memoBytes, memoEntryFromStep } from "./memo.js";
+import { acked, fenced, heldRequest, memoReloaded, memoStale, resultStored, stepMemoized, stepTargeted, wentParallel, yielded, type Inflight } from "./inflight.js";
+import { memoEntryFromStep } from "./memo.js";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { GroupCommit } from "./group-commit.js";
 import { outputProblem, storableError, unstorableStepField } from "./storable-result.js";
-import type { Inflight, ResultOutcome, WorkerSession } from "./session.js";
+import type { ResultOutcome, WorkerSession } from "./session.js";
 
 const utf8 = new TextDecoder();
-const encoder = new TextEncoder();
 
 export interface ResultDeps {
   database: Database;
@@ -34,8 +34,8 @@ export type { ResultOutcome };
  * fenced by the lease.
  */
 export async function handleResult(deps: ResultDeps, session: WorkerSession, result: ExecutionResult): Promise<ResultOutcome> {
-  const work = session.requests.get(result.requestId);
-  if (!work || work.leaseId !== result.leaseId) {
+  const work = heldRequest(session.requests, result.requestId, result.leaseId);
+  if (!work) {
     return { accepted: false, code: ErrorCode.LEASE_EXPIRED, message: `request ${result.requestId} is not held by this connection` };
   }
   return failOnRefusal(deps, session, work, () => applyResult(deps, session, work, result.ops));
@@ -89,15 +89,15 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
         return retryLater(deps, session, work, op);
       case OpCode.YIELD:
         // Checkpointing ran out of time: the next request carries the checkpointed steps.
-        session.requests.delete(work.requestId);
-        work.attempt = 0;
+        acked(session.requests, work);
+        yielded(work);
         continueOrHandBack(deps, session, work);
         return { accepted: true };
       case OpCode.STEP_PLANNED:
         if (work.planMode) break; // queued as its own item below, like any parallel step
         // One step found but not run inline: run it on the same lease, targeted.
-        session.requests.delete(work.requestId);
-        work.targetStepId = op.stepId;
+        acked(session.requests, work);
+        stepTargeted(work, op.stepId);
         continueOrHandBack(deps, session, work);
         return { accepted: true };
       default:
@@ -110,8 +110,9 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
   }
   if (work.memo.length + ops.length > limits.stepsPerRun) return stepLimit(deps, session, work);
   const outcome = await applyAsyncOps(deps.database.sql, work, ops, deps.config.leaseMs);
-  session.requests.delete(work.requestId);
-  if (ops.some((o) => o.code === OpCode.STEP_PLANNED)) work.planMode = true;
+  if (outcome.kind === "fenced") fenced(session.requests, work);
+  else acked(session.requests, work);
+  if (ops.some((o) => o.code === OpCode.STEP_PLANNED)) wentParallel(work);
   switch (outcome.kind) {
     case "fenced":
       return lost(deps, work);
@@ -124,11 +125,9 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
       deps.dispatcher.pump();
       return { accepted: true };
     case "continue":
-      for (const s of outcome.stored) appendMemo(work, s);
-      work.eventSeqFloor = outcome.eventSeqFloor; // events this request sent are not "later" for a wait
+      for (const s of outcome.stored) stepMemoized(work, s);
+      resultStored(work, outcome);
       await syncMemo(deps, work, outcome.stepCount);
-      work.attempt = 0;
-      work.targetStepId = "";
       continueOrHandBack(deps, session, work);
       return { accepted: true };
   }
@@ -173,13 +172,17 @@ async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight
   if (work.itemTarget) {
     // A parallel step's own item: it ends here; the run's next discovery is queued.
     const saved = await stepSaveTargeted(deps.database.sql, params);
-    session.requests.delete(work.requestId);
+    if (saved.kind === "fenced") fenced(session.requests, work);
+    else acked(session.requests, work);
     deps.dispatcher.pump();
     return saved.kind === "fenced" ? lost(deps, work) : { accepted: true };
   }
   const saved = await deps.steps.write({ ...params, leaseMs: deps.config.leaseMs });
-  session.requests.delete(work.requestId);
-  if (saved.kind === "fenced") return lost(deps, work);
+  if (saved.kind === "fenced") {
+    fenced(session.requests, work);
+    return lost(deps, work);
+  }
+  acked(session.requests, work);
   if (saved.kind === "stored" && saved.runEnded) {
     // Cancelled while the step ran: its result is stored, nothing is scheduled after it.
     await queueDrop(deps.database.sql, work);
@@ -188,18 +191,15 @@ async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight
     return { accepted: true };
   }
   if (saved.kind === "stored") {
-    appendMemo(work, { stepId: op.stepId, userId: op.userId, name: params.name, status, output: params.output, error: params.error });
-    work.leaseExpiresAtMs = saved.leaseExpiresAtMs;
-    work.eventSeqFloor = saved.eventSeqFloor;
+    stepMemoized(work, params);
+    resultStored(work, saved);
     await syncMemo(deps, work, saved.stepCount);
   } else {
     // Stored before (e.g. the commit succeeded but its reply was lost): the stored result is
     // the one that counts. Reload the memo so the worker gets it and never runs the step again.
-    work.leaseExpiresAtMs = saved.leaseExpiresAtMs;
+    resultStored(work, saved);
     if (!work.memo.some((m) => m.stepId === op.stepId)) await reloadMemo(deps, work);
   }
-  work.attempt = 0;
-  work.targetStepId = "";
   continueOrHandBack(deps, session, work);
   return { accepted: true };
 }
@@ -209,25 +209,12 @@ async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight
  * sleep): when the stored count differs from what we hold, reload the memo in stored order.
  */
 export async function syncMemo(deps: ResultDeps, work: Inflight, stepCount: number): Promise<void> {
-  if (stepCount !== work.memo.length) await reloadMemo(deps, work);
+  if (memoStale(work, stepCount)) await reloadMemo(deps, work);
 }
 
 async function reloadMemo(deps: ResultDeps, work: Inflight): Promise<void> {
   const steps = await runSteps(deps.database.sql, work.runId);
-  work.memo = steps.map(memoEntryFromStep);
-  work.memoSent = 0; // the order may differ from what the worker holds: send it whole
-  work.stateBytes = work.eventBytes + work.memo.reduce((n, m) => n + memoBytes(m), 0);
-}
-
-export function appendMemo(work: Inflight, s: StepInsert): void {
-  const data = encoder.encode(s.output ?? "null");
-  work.memo.push(
-    create(MemoEntrySchema, {
-      stepId: s.stepId,
-      result: s.status === "completed" ? { case: "data", value: data } : { case: "error", value: errorInfoFromJson(s.error) ?? create(ErrorInfoSchema, {}) },
-    }),
-  );
-  if (s.status === "completed") work.stateBytes += data.length;
+  memoReloaded(work, steps.map(memoEntryFromStep));
 }
 
 /** Next request of the run on the same worker, unless we are draining or it left. */
@@ -239,7 +226,6 @@ function continueOrHandBack(deps: ResultDeps, session: WorkerSession, work: Infl
     );
     return;
   }
-  work.startedAtMs = Date.now();
   deps.dispatcher.send(session, work);
 }
 
@@ -247,7 +233,8 @@ async function retryLater(deps: ResultDeps, session: WorkerSession, work: Inflig
   const now = Date.now();
   const dueAtMs = op.retryAfterMs > 0n ? clampRetryAt(Number(op.retryAfterMs), now) : now + retryDelayMs(work.attempt, deps.config.retryBackoffScale);
   const ok = await runRetryLater(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, attempt: work.attempt + 1, dueAtMs, targetStepId: work.itemTarget || work.targetStepId });
-  session.requests.delete(work.requestId);
+  if (ok) acked(session.requests, work);
+  else fenced(session.requests, work);
   deps.dispatcher.pump();
   return ok ? { accepted: true } : lost(deps, work);
 }
@@ -258,7 +245,8 @@ async function finish(deps: ResultDeps, session: WorkerSession, work: Inflight, 
       ? { code: "ERROR_CODE_STEP_FAILED", name: "InvokeError", message: `[invoke_failed] the invoked run ${work.runId} of "${work.functionId}" failed: ${error?.message ?? "unknown error"}` }
       : null;
   const ok = await deps.finishes.write({ runId: work.runId, leaseId: work.leaseId, status, output, error: error ? errorInfoToJson(error) : null, parentError });
-  session.requests.delete(work.requestId);
+  if (ok) acked(session.requests, work);
+  else fenced(session.requests, work);
   deps.dispatcher.pump();
   return ok ? { accepted: true } : lost(deps, work);
 }

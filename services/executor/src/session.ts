@@ -1,46 +1,13 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { Checkpointing, ErrorCode, ExecutorMessageSchema, MemoEntry, StoredEvent } from "@tenax/proto";
+import type { ErrorCode, ExecutorMessageSchema } from "@tenax/proto";
+import type { Inflight, InflightRequests } from "./inflight.js";
+
+export type { Inflight };
 
 /** What became of a result: the worker is told via result_ack. */
 export type ResultOutcome = { accepted: true } | { accepted: false; code: ErrorCode; message: string };
 
 export type Outgoing = MessageInitShape<typeof ExecutorMessageSchema>;
-
-/** Work an executor holds under a lease while a worker executes it. */
-export interface Inflight {
-  requestId: string;
-  leaseId: string;
-  leaseExpiresAtMs: number;
-  runId: string;
-  appId: string;
-  functionId: string;
-  functionVersion: number;
-  attempt: number;
-  maxAttempts: number;
-  /** Step the worker is asked to run (set for parallel steps). */
-  targetStepId: string;
-  /** The queue item's own target: non-empty when the item exists for one parallel step. */
-  itemTarget: string;
-  /** The run planned parallel steps: discovery requests must not run steps inline any more. */
-  planMode: boolean;
-  /** Checkpointing settings of the run's function version, when enabled. */
-  checkpointing?: Checkpointing;
-  /** Last checkpoint sequence stored for the current request. */
-  checkpointSequence: number;
-  /** Memo entries the worker holds from the previous request: later requests send only the rest. */
-  memoSent: number;
-  /** Waits created by this request see only events received after this sequence. */
-  eventSeqFloor: number;
-  /** The run's triggering event as expressions see it (`event`). */
-  triggerEvent: Record<string, unknown>;
-  events: StoredEvent[];
-  memo: MemoEntry[];
-  /** Bytes of event data and memoized outputs, for the run-state limit. */
-  stateBytes: number;
-  /** Bytes of the triggering events' data (part of stateBytes). */
-  eventBytes: number;
-  startedAtMs: number;
-}
 
 /** One worker stream: what it serves, how much it may run, and what it is running. */
 export interface WorkerSession {
@@ -51,8 +18,8 @@ export interface WorkerSession {
   /** Concurrency limits per function id, as the worker registered them. */
   readonly limits: Map<string, number[]>;
   readonly maxConcurrency: number;
-  /** In-flight work by request id. */
-  readonly requests: Map<string, Inflight>;
+  /** In-flight work by request id (changed only through the transitions of inflight.ts). */
+  readonly requests: InflightRequests;
   /** Outcomes of recently handled results, so a resent result gets the same answer. */
   readonly recentOutcomes: Map<string, ResultOutcome>;
   draining: boolean;

@@ -8,6 +8,7 @@ import type { Dispatcher } from "./dispatcher.js";
 import type { GroupCommit } from "./group-commit.js";
 import { registerFunctions } from "./register.js";
 import { handleCheckpoint } from "./checkpoint.js";
+import { fenced, handedBack, leaseExtended } from "./inflight.js";
 import { handleResult, type ResultOutcome } from "./results.js";
 import type { Outgoing, WorkerSession } from "./session.js";
 
@@ -136,8 +137,7 @@ export async function* workerStream(deps: StreamDeps, messages: AsyncIterable<Wo
     clearInterval(liveness);
     signal.removeEventListener("abort", onAbort);
     deps.sessions.delete(connectionId);
-    const held = [...session.requests.values()].map((w) => w.leaseId);
-    session.requests.clear();
+    const held = handedBack(session.requests);
     logger.info("worker disconnected", { reason: closedReason, handedBack: held.length });
     await leaseRelease(deps.database.sql, held).catch((err) => logger.warn("could not hand back leases; they will expire", { err: String(err) }));
     await workerDisconnected(deps.database.sql, connectionId).catch(() => {});
@@ -177,8 +177,8 @@ async function onMessage(deps: StreamDeps, session: WorkerSession, msg: WorkerMe
           return;
         }
       }
-      if (work && expires !== null) work.leaseExpiresAtMs = expires;
-      if (work && expires === null) session.requests.delete(requestId);
+      if (work && expires !== null) leaseExtended(work, expires);
+      if (work && expires === null) fenced(session.requests, work);
       session.send({ kind: { case: "leaseExtended", value: { requestId, ok: expires !== null, leaseExpiresAtMs: BigInt(expires ?? 0) } } });
       return;
     }
