@@ -4,6 +4,7 @@ import { HealthService, SchedulerService } from "@tenax/proto";
 import { channels, createDatabase, listen, migrateDatabase, timersNextDue } from "@tenax/state";
 import type { SchedulerConfig } from "./config.js";
 import { startTimerLoop } from "./timer-loop.js";
+import { createTimerPass } from "./timer-pass.js";
 
 export interface SchedulerHandle {
   readonly port: number;
@@ -17,7 +18,7 @@ export async function startScheduler(config: SchedulerConfig): Promise<Scheduler
   const logger = createLogger({ service: "scheduler", instance: instanceId.slice(0, 8) });
   await migrateDatabase(config.databaseUrl, { waitMs: 60_000, onRetry: (err) => logger.warn("database unreachable; retrying", { err: String(err) }) });
   const database = createDatabase(config.databaseUrl, { max: 4 });
-  const loop = startTimerLoop(database, logger, config.maxIdleMs);
+  const loop = startTimerLoop({ pass: createTimerPass(database, logger), logger, maxIdleMs: config.maxIdleMs });
   const unlisten = await listen(database.sql, channels.timers, (payload) => loop.poke(payload ? Number(payload) : NaN));
   let draining = false;
   const server = await serve({

@@ -1,6 +1,5 @@
 import type { Logger } from "@tenax/common";
-import { cronsNextDue, timersFire, timersNextDue, type Database } from "@tenax/state";
-import { fireDueCrons } from "./cron-loop.js";
+import { systemClock, type Clock } from "./clock.js";
 
 export interface TimerLoop {
   /** A timer was created, due at `dueAtMs` (unknown: NaN); re-plan the next wake-up if it is sooner. */
@@ -8,14 +7,26 @@ export interface TimerLoop {
   stop(): Promise<void>;
 }
 
+export interface TimerLoopOptions {
+  /** Fires what is due; resolves with the next due time (Infinity: none). */
+  pass: () => Promise<number>;
+  logger: Logger;
+  /** The longest sleep: a safety net for a lost notification. */
+  maxIdleMs: number;
+  clock?: Clock;
+}
+
+/** After a failed pass (say, the database is down), the next try comes this soon at most. */
+export const failedPassRetryMs = 500;
+
 /**
- * Fires due timers and cron ticks, then sleeps until the next due time of either (or a
- * notification about a new timer or cron schedule), instead of polling in a tight loop. Timers
- * and ticks that came due while no scheduler ran fire on start. A notified timer due after the
- * planned wake-up changes nothing (a burst of new sleeps costs no queries); a sooner one moves
- * the wake-up.
+ * Runs passes, then sleeps until the next due time (or a notification about a new timer or cron
+ * schedule) instead of polling in a tight loop. Timers and ticks that came due while no
+ * scheduler ran fire on start. A notified timer due after the planned wake-up changes nothing
+ * (a burst of new sleeps costs no queries); a sooner one moves the wake-up.
  */
-export function startTimerLoop(database: Database, logger: Logger, maxIdleMs: number): TimerLoop {
+export function startTimerLoop(options: TimerLoopOptions): TimerLoop {
+  const { pass, logger, maxIdleMs, clock = systemClock } = options;
   let stopped = false;
   // While asleep: when we wake, and how to wake sooner.
   let sleeping = false;
@@ -30,23 +41,20 @@ export function startTimerLoop(database: Database, logger: Logger, maxIdleMs: nu
       pokedDueMs = Infinity;
       replan = false;
       try {
-        while ((await timersFire(database.sql, 500)) === 500) {}
-        while ((await fireDueCrons(database.sql, logger, 100)) === 100) {}
-        const [{ nextDueAtMs }, cronDueAtMs] = await Promise.all([timersNextDue(database.sql), cronsNextDue(database.sql)]);
-        const dueAtMs = Math.min(nextDueAtMs ?? Infinity, cronDueAtMs ?? Infinity, pokedDueMs);
-        if (dueAtMs !== Infinity) sleepMs = Math.min(maxIdleMs, Math.max(0, dueAtMs - Date.now()));
+        const dueAtMs = Math.min(await pass(), pokedDueMs);
+        if (dueAtMs !== Infinity) sleepMs = Math.min(maxIdleMs, Math.max(0, dueAtMs - clock.now()));
       } catch (err) {
         logger.warn("timer pass failed; retrying", { err: String(err) });
-        sleepMs = Math.min(maxIdleMs, 500);
+        sleepMs = Math.min(maxIdleMs, failedPassRetryMs);
       }
       if (replan || stopped) continue;
       await new Promise<void>((resolve) => {
-        let t = setTimeout(resolve, sleepMs);
-        wakeAtMs = Date.now() + sleepMs;
+        let handle = clock.schedule(resolve, sleepMs);
+        wakeAtMs = clock.now() + sleepMs;
         wakeAt = (atMs) => {
-          clearTimeout(t);
+          clock.cancel(handle);
           wakeAtMs = atMs;
-          t = setTimeout(resolve, Math.max(0, atMs - Date.now()));
+          handle = clock.schedule(resolve, Math.max(0, atMs - clock.now()));
         };
         sleeping = true;
       });
@@ -58,12 +66,12 @@ export function startTimerLoop(database: Database, logger: Logger, maxIdleMs: nu
       if (!sleeping) {
         if (Number.isFinite(dueAtMs)) pokedDueMs = Math.min(pokedDueMs, dueAtMs);
         else replan = true;
-      } else if (!Number.isFinite(dueAtMs)) wakeAt(Date.now());
+      } else if (!Number.isFinite(dueAtMs)) wakeAt(clock.now());
       else if (dueAtMs < wakeAtMs) wakeAt(dueAtMs);
     },
     async stop() {
       stopped = true;
-      if (sleeping) wakeAt(Date.now());
+      if (sleeping) wakeAt(clock.now());
       await done;
     },
   };
