@@ -10,4 +10,6 @@ export type { Env } from "./env.js";
 export { logAuthMode, stopOnSignals } from "./lifecycle.js";
 export type { Stoppable } from "./lifecycle.js";
 export { createHealthService } from "./health.js";
+export { startService } from "./bootstrap.js";
+export type { ServiceContext, ServiceHandle, ServiceParts, ServiceSettings, StartServiceOptions } from "./bootstrap.js";
 export { errorInfoFromJson, errorInfoToJson } from "./error-info.js";
