@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { ErrorInfoSchema, ErrorReason } from "@tenax/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "./setup/stack.js";
 
@@ -17,23 +18,29 @@ async function rejection(p: Promise<unknown>): Promise<ConnectError> {
   return err;
 }
 
+/** The reasons an RPC error carries as ErrorInfo details (read without parsing the message). */
+const reasons = (err: ConnectError) => err.findDetails(ErrorInfoSchema).map((d) => d.reason);
+
 describe("bad input is rejected with INVALID_ARGUMENT naming what is wrong", () => {
   it("empty name", async () => {
     const err = await rejection(stack.ingest.sendEvents({ events: [{ name: "ok/one" }, { name: "" }] }));
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toContain("events[1].name");
+    expect(reasons(err)).toEqual([ErrorReason.INVALID_EVENT]);
   });
 
   it("reserved prefix", async () => {
     const err = await rejection(stack.ingest.sendEvents({ events: [{ name: "tenax/function.failed" }] }));
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toMatch(/events\[0\]\.name.*reserved prefix "tenax\/"/);
+    expect(reasons(err)).toEqual([ErrorReason.RESERVED_EVENT_NAME]);
   });
 
   it("oversized event", async () => {
     const err = await rejection(stack.ingest.sendEvents({ events: [{ name: "big/one", data: { s: "x".repeat(600 * 1024) } }] }));
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toMatch(/events\[0\].*limit of 524288 bytes/);
+    expect(reasons(err)).toEqual([ErrorReason.EVENT_TOO_LARGE]);
   });
 
   it("5001 events", async () => {
@@ -41,6 +48,7 @@ describe("bad input is rejected with INVALID_ARGUMENT naming what is wrong", () 
     const err = await rejection(stack.ingest.sendEvents({ events }));
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toContain("5001 events exceed the limit of 5000");
+    expect(reasons(err)).toEqual([ErrorReason.TOO_MANY_EVENTS]);
   });
 
   it("WatchRuns: no ids, a malformed id, an unknown run", async () => {
@@ -52,13 +60,16 @@ describe("bad input is rejected with INVALID_ARGUMENT naming what is wrong", () 
     const empty = await rejection(drain([]));
     expect(empty.code).toBe(Code.InvalidArgument);
     expect(empty.message).toMatch(/\[invalid_run_ids\] run_ids: at least one run id is required/);
+    expect(reasons(empty)).toEqual([ErrorReason.INVALID_RUN_IDS]);
     const malformed = await rejection(drain([crypto.randomUUID(), "nope"]));
     expect(malformed.code).toBe(Code.InvalidArgument);
     expect(malformed.message).toMatch(/run_ids\[1\]: "nope" is not a run id/);
+    expect(reasons(malformed)).toEqual([ErrorReason.INVALID_RUN_ID]);
     const unknown = crypto.randomUUID();
     const missing = await rejection(drain([unknown]));
     expect(missing.code).toBe(Code.NotFound);
     expect(missing.message).toContain(`run ${unknown} not found`);
+    expect(reasons(missing)).toEqual([ErrorReason.RUN_NOT_FOUND]);
   });
 
   it("malformed JSON over Connect, and the service keeps serving", async () => {

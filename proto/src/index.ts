@@ -9,3 +9,4 @@ export * from "../gen/tenax/v1/worker_pb.js";
 export * from "../gen/tenax/v1/internal_pb.js";
 export * from "./outbox.js";
 export * from "./system-events.js";
+export * from "./reasons.js";

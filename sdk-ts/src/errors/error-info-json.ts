@@ -1,4 +1,4 @@
-import { ErrorCode } from "@tenax/proto";
+import { ErrorCode, ErrorReason } from "@tenax/proto";
 import type { ErrorInfoLike } from "./serialize.js";
 
 /**
@@ -15,6 +15,8 @@ export interface ErrorInfoJson {
   cause?: ErrorInfoJson;
   /** Base64 of the error's own properties as a UTF-8 JSON object. */
   propertiesJson?: string;
+  /** e.g. "ERROR_REASON_SLEEP_TOO_LONG"; absent for errors of user code. */
+  reason?: string;
 }
 
 // Same bound as serializeError: guards against absurdly deep chains.
@@ -40,6 +42,8 @@ function readAt(value: unknown, depth: number): ErrorInfoLike | undefined {
   if (typeof raw.stack === "string") info.stack = raw.stack;
   const props = raw.propertiesJson ?? raw.properties_json;
   if (typeof props === "string" && props !== "") info.propertiesJson = new Uint8Array(Buffer.from(props, "base64"));
+  const reason = toErrorReason(raw.reason);
+  if (reason !== undefined) info.reason = reason;
   if (depth < MAX_CAUSE_DEPTH) {
     const cause = readAt(raw.cause, depth + 1);
     if (cause) info.cause = cause;
@@ -53,4 +57,12 @@ function toErrorCode(value: unknown): ErrorCode | undefined {
   if (typeof value !== "string") return undefined;
   const mapped = (ErrorCode as unknown as Record<string, unknown>)[value.replace(/^ERROR_CODE_/, "")];
   return typeof mapped === "number" ? (mapped as ErrorCode) : undefined;
+}
+
+// Same for reasons; a reason this SDK does not know is dropped (treated as UNSPECIFIED).
+function toErrorReason(value: unknown): ErrorReason | undefined {
+  if (typeof value === "number") return ErrorReason[value] === undefined ? undefined : (value as ErrorReason);
+  if (typeof value !== "string") return undefined;
+  const mapped = (ErrorReason as unknown as Record<string, unknown>)[value.replace(/^ERROR_REASON_/, "")];
+  return typeof mapped === "number" ? (mapped as ErrorReason) : undefined;
 }

@@ -1,4 +1,4 @@
-import { ErrorCode } from "@tenax/proto";
+import { ErrorCode, ErrorReason } from "@tenax/proto";
 import { describe, expect, it } from "vitest";
 import { isNonRetriableError, isRetryAfterError, isStepError } from "./guards.js";
 import { NonRetriableError } from "./non-retriable-error.js";
@@ -47,6 +47,34 @@ describe("serializeError / deserializeError", () => {
     expect(JSON.parse(new TextDecoder().decode(info.propertiesJson))).toEqual({ code: "non_retriable" });
     const step = deserializeError(serializeError(new StepError("gave up", { stepId: "charge", cause: new Error("503") })));
     expect(step).toMatchObject({ name: "StepError", message: "gave up", stepId: "charge", cause: { message: "503" } });
+  });
+
+  it("sets the reason of errors the SDK raises, never of user errors", () => {
+    expect(serializeError(new TenaxError("invalid_step", "x")).reason).toBe(ErrorReason.INVALID_STEP);
+    expect(serializeError(new NonRetriableError("x", { code: "invalid_duration" })).reason).toBe(ErrorReason.INVALID_DURATION);
+    expect(serializeError(new TenaxError("output_not_serializable", "x")).reason).toBe(ErrorReason.OUTPUT_NOT_SERIALIZABLE);
+    // The classes users throw, and codes outside the contract's list, have none.
+    expect(serializeError(new NonRetriableError("x")).reason).toBe(ErrorReason.UNSPECIFIED);
+    expect(serializeError(new RetryAfterError("x", 1)).reason).toBe(ErrorReason.UNSPECIFIED);
+    expect(serializeError(new TenaxError("my_code", "x")).reason).toBe(ErrorReason.UNSPECIFIED);
+    expect(serializeError(Object.assign(new Error("db"), { code: "invalid_event", reason: "sleep_too_long" })).reason).toBe(ErrorReason.UNSPECIFIED);
+    expect(serializeError("boom").reason).toBe(ErrorReason.UNSPECIFIED);
+    // A StepError has its step's reason: none for a user error, the executor's otherwise.
+    expect(serializeError(new StepError("x", { stepId: "a" })).reason).toBe(ErrorReason.UNSPECIFIED);
+    const tooLong = new StepError("[sleep_too_long] step \"a\": …", { stepId: "a", reason: "sleep_too_long" });
+    expect(tooLong.reason).toBe("sleep_too_long");
+    expect(serializeError(tooLong)).toMatchObject({ code: ErrorCode.STEP_FAILED, reason: ErrorReason.SLEEP_TOO_LONG });
+    expect(new StepError("x", { stepId: "a" })).not.toHaveProperty("reason");
+  });
+
+  it("gives a rebuilt error the slug of its reason, and round-trips it", () => {
+    const back = deserializeError({ name: "StepError", message: "[wait_too_long] …", reason: ErrorReason.WAIT_TOO_LONG });
+    expect(back).toMatchObject({ name: "StepError", reason: "wait_too_long" });
+    expect(serializeError(back).reason).toBe(ErrorReason.WAIT_TOO_LONG);
+    expect(deserializeError({ message: "user" })).not.toHaveProperty("reason");
+    expect(deserializeError({ message: "newer", reason: 9999 as ErrorReason })).not.toHaveProperty("reason");
+    const user = deserializeError(serializeError(Object.assign(new Error("mine"), { reason: "quota" })));
+    expect(user).toMatchObject({ reason: "quota" });
   });
 
   it("survives cause cycles", () => {

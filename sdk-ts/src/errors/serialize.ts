@@ -1,4 +1,4 @@
-import { ErrorCode } from "@tenax/proto";
+import { ErrorCode, ErrorReason, reasonOf, reasonSlug } from "@tenax/proto";
 import { TenaxError } from "./tenax-error.js";
 
 /**
@@ -12,6 +12,11 @@ export interface SerializedError {
   stack: string;
   cause?: SerializedError;
   propertiesJson: Uint8Array;
+  /**
+   * Why Tenax raised the error (`ErrorReason`); UNSPECIFIED for errors of user code. Optional
+   * here only so that objects written before it existed still fit; serializeError always sets it.
+   */
+  reason?: ErrorReason;
 }
 
 /** What deserializeError accepts: an ErrorInfo message or a SerializedError. */
@@ -38,9 +43,10 @@ function serializeAt(value: unknown, depth: number): SerializedError {
       message: describeValue(value),
       stack: "",
       propertiesJson: new Uint8Array(),
+      reason: ErrorReason.UNSPECIFIED,
     };
   }
-  const source = value as Error & { code?: unknown };
+  const source = value as Error & { code?: unknown; reason?: unknown };
   const cause = source.cause;
   return {
     code: isSdkError(source) ? errorCodeFor(source.code) : ErrorCode.USER,
@@ -49,10 +55,14 @@ function serializeAt(value: unknown, depth: number): SerializedError {
     stack: typeof source.stack === "string" ? source.stack : "",
     cause: cause !== undefined && depth < MAX_CAUSE_DEPTH ? serializeAt(cause, depth + 1) : undefined,
     propertiesJson: ownPropertiesJson(source),
+    reason: isSdkError(source) ? reasonFor(source) : ErrorReason.UNSPECIFIED,
   };
 }
 
-/** Rebuilds an Error from an ErrorInfo: name, message, stack, cause and own properties. */
+/**
+ * Rebuilds an Error from an ErrorInfo: name, message, stack, cause and own properties, plus
+ * `reason` (the slug, e.g. "sleep_too_long") when Tenax raised it.
+ */
 export function deserializeError(info: ErrorInfoLike): Error {
   return deserializeAt(info, 0);
 }
@@ -67,6 +77,8 @@ function deserializeAt(info: ErrorInfoLike, depth: number): Error {
   for (const [key, val] of Object.entries(props)) {
     if (!RESERVED_KEYS.has(key)) (error as unknown as Record<string, unknown>)[key] = val;
   }
+  const reason = info.reason ? reasonSlug(info.reason) : "";
+  if (reason) (error as Error & { reason?: string }).reason = reason;
   return error;
 }
 
@@ -102,6 +114,14 @@ function errorCodeFor(code: unknown): ErrorCode {
     if (typeof mapped === "number" && mapped !== ErrorCode.UNSPECIFIED) return mapped as ErrorCode;
   }
   return ErrorCode.USER;
+}
+
+// The reason of an SDK error: a StepError's is its step's (set when Tenax failed the step), the
+// others' is their code when the contract lists it ("invalid_duration"); the codes of the
+// classes users throw themselves ("non_retriable", "retry_after") and "step_failed" are none.
+function reasonFor(error: Error & { code?: unknown; reason?: unknown }): ErrorReason {
+  const slug = typeof error.reason === "string" ? error.reason : error.code;
+  return typeof slug === "string" ? reasonOf(slug) : ErrorReason.UNSPECIFIED;
 }
 
 function ownPropertiesJson(error: object): Uint8Array {

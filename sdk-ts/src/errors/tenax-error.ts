@@ -1,6 +1,9 @@
 /**
  * Base class of every error the SDK throws on purpose. `code` is a stable
- * snake_case identifier: branch on it, never on the message.
+ * snake_case identifier: branch on it, never on the message. It is the slug
+ * of a reason of the contract's closed list (`ErrorReason`: "invalid_step",
+ * "invalid_duration", …), which the error's `ErrorInfo.reason` then carries,
+ * or one of the class codes "non_retriable", "retry_after", "step_failed".
  */
 export class TenaxError extends Error {
   readonly code: string;

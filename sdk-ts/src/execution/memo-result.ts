@@ -1,3 +1,4 @@
+import { reasonSlug } from "@tenax/proto";
 import { StepError } from "../errors/step-error.js";
 import { deserializeError } from "../errors/serialize.js";
 import { TenaxError } from "../errors/tenax-error.js";
@@ -14,7 +15,7 @@ export type MemoDecode = ((value: unknown) => unknown) | undefined;
 export function readMemo(entry: MemoEntryInput, userId: string, decode: MemoDecode): MemoOutcome {
   if (entry.error) {
     const info = entry.error;
-    const error = new StepError(info.message || `step "${userId}" failed`, { stepId: userId, cause: deserializeError(info), stack: info.stack });
+    const error = new StepError(info.message || `step "${userId}" failed`, { stepId: userId, cause: deserializeError(info), stack: info.stack, reason: info.reason ? reasonSlug(info.reason) : undefined });
     return { ok: false, error };
   }
   let value: unknown;

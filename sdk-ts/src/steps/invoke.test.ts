@@ -1,4 +1,4 @@
-import { OpCode } from "@tenax/proto";
+import { ErrorCode, ErrorReason, OpCode } from "@tenax/proto";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { Tenax } from "../client/tenax.js";
 import { NonRetriableError } from "../errors/non-retriable-error.js";
@@ -68,6 +68,28 @@ describe("step.invoke", () => {
     );
     expect(caught).toMatchObject({ name: "StepError", code: "step_failed", stepId: "call", message: error.message });
     expect(caught.cause).toMatchObject({ name: error.name, message: error.message });
+    // Errors of user code (or written without a reason) have none, whatever their text says.
+    expect(caught.reason).toBeUndefined();
+  });
+
+  it("exposes the reason of a step the executor failed on the StepError, and on an escaped one's RUN_ERROR", async () => {
+    const message = '[function_not_found] step "call": no function "nope" is registered in app "shop"';
+    const memo = [{ stepId: sha1("call"), error: { code: ErrorCode.USER, reason: ErrorReason.FUNCTION_NOT_FOUND, name: "StepError", message } }];
+    let caught: any;
+    await executeHandler(
+      async ({ step }) => {
+        try {
+          await step.invoke("call", { function: "nope" });
+        } catch (err) {
+          caught = err;
+        }
+      },
+      { memo },
+    );
+    expect(caught).toMatchObject({ name: "StepError", code: "step_failed", stepId: "call", reason: "function_not_found", message });
+    expect(caught.cause).toMatchObject({ name: "StepError", reason: "function_not_found", message });
+    const { ops } = await executeHandler(async ({ step }) => step.invoke("call", { function: "nope" }), { memo });
+    expect(ops).toMatchObject([{ code: OpCode.RUN_ERROR, noRetry: true, error: { code: ErrorCode.STEP_FAILED, reason: ErrorReason.FUNCTION_NOT_FOUND, message } }]);
   });
 
   it.each([
@@ -88,6 +110,7 @@ describe("step.invoke", () => {
     });
     expect(caught).toMatchObject({ name: "NonRetriableError", code, message: expect.stringContaining('step.invoke("call")') });
     expect(ops).toMatchObject([{ code: OpCode.RUN_ERROR, noRetry: true }]);
+    expect(ops[0]!.error!.reason).toBe(code === "invalid_invoke" ? ErrorReason.INVALID_INVOKE : ErrorReason.INVALID_DURATION);
   });
 
   it("types the result from the invoked handler", () => {

@@ -1,4 +1,4 @@
-import { OpCode } from "@tenax/proto";
+import { ErrorReason, OpCode } from "@tenax/proto";
 import { describe, expect, it } from "vitest";
 import { executeHandler, hit, NOW, sha1 } from "../testing/execute-handler.js";
 
@@ -66,6 +66,8 @@ describe("step.sleep", () => {
     expect(caught.message).toContain('step.sleep("too-long")');
     expect(caught.message).toContain("365 days");
     expect(ops).toMatchObject([{ code: OpCode.RUN_ERROR, noRetry: true, error: { name: "NonRetriableError" } }]);
+    // An error the SDK raises itself carries its reason as data.
+    expect(ops[0]!.error!.reason).toBe(ErrorReason.SLEEP_TOO_LONG);
   });
 
   it("rejects a malformed duration with invalid_duration", async () => {

@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, type Interceptor } from "@connectrpc/connect";
+import { ErrorReason } from "@tenax/proto";
+import { ReasonConnectError } from "./errors.js";
 
 export interface AuthRule {
   /** Keys accepted for this method; an empty list means open. */
@@ -24,8 +26,9 @@ export function createAuthInterceptor(rule: AuthRule): Interceptor {
       const header = req.header.get("authorization") ?? "";
       const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
       if (!token || !keys.some((k) => keyMatches(token, k))) {
-        throw new ConnectError(
-          `[unauthenticated] ${req.service.typeName}/${req.method.name} requires a valid key in "authorization: Bearer <key>"`,
+        throw new ReasonConnectError(
+          ErrorReason.UNAUTHENTICATED,
+          `${req.service.typeName}/${req.method.name} requires a valid key in "authorization: Bearer <key>"`,
           Code.Unauthenticated,
         );
       }

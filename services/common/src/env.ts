@@ -1,3 +1,4 @@
+import { ErrorReason, ReasonError } from "@tenax/proto";
 /** Parsers for settings. Only each service's config.ts passes process.env in. */
 export type Env = Record<string, string | undefined>;
 
@@ -10,7 +11,7 @@ export function envNumber(env: Env, name: string, fallback: number): number {
   const v = env[name];
   if (v === undefined || v === "") return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`[invalid_setting] ${name}=${v} is not a non-negative number`);
+  if (!Number.isFinite(n) || n < 0) throw new ReasonError(ErrorReason.INVALID_SETTING, `${name}=${v} is not a non-negative number`);
   return n;
 }
 
@@ -19,7 +20,7 @@ export function parseListen(value: string, name: string): { host: string; port: 
   const i = value.lastIndexOf(":");
   const port = Number(value.slice(i + 1));
   if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`[invalid_setting] ${name}=${value} must be host:port`);
+    throw new ReasonError(ErrorReason.INVALID_SETTING, `${name}=${value} must be host:port`);
   }
   return { host: value.slice(0, i) || "127.0.0.1", port };
 }

@@ -4,7 +4,7 @@ export { defaultSniffTimeoutMs, maxMessageBytes, serve } from "./server.js";
 export type { RunningServer, ServeOptions } from "./server.js";
 export { createAuthInterceptor, createKeyRule, keyMatches } from "./auth.js";
 export type { AuthRule } from "./auth.js";
-export { invalidArgument, notFound, toConnectError } from "./errors.js";
+export { invalidArgument, notFound, ReasonConnectError, toConnectError } from "./errors.js";
 export { defaultDatabaseUrl, envNumber, envString, parseListen } from "./env.js";
 export type { Env } from "./env.js";
 export { logAuthMode, stopOnSignals } from "./lifecycle.js";

@@ -1,4 +1,5 @@
 import { CronExpressionParser } from "cron-parser";
+import { ErrorReason, ReasonError } from "@tenax/proto";
 
 export interface ParsedCron {
   /** The expression without its time-zone prefix, as cron-parser takes it. */
@@ -14,10 +15,10 @@ const hashedValue = /(^|[^A-Za-z])H([^A-Za-z]|$)/i;
 
 /**
  * Splits and validates a cron: 5 fields, or 6 with seconds first, optionally prefixed with
- * `TZ=Area/City ` or `CRON_TZ=Area/City `. Throws `[invalid_cron] "<cron>": <reason>`.
+ * `TZ=Area/City ` or `CRON_TZ=Area/City `. Throws a ReasonError `invalid_cron`: `[invalid_cron] "<cron>": <why>`.
  */
 export function parseCron(cron: string): ParsedCron {
-  const fail = (reason: string) => new Error(`[invalid_cron] "${cron}": ${reason}`);
+  const fail = (why: string) => new ReasonError(ErrorReason.INVALID_CRON, `"${cron}": ${why}`);
   const trimmed = cron.trim();
   const prefixed = tzPrefix.exec(trimmed);
   const tz = prefixed ? prefixed[1]! : "UTC";

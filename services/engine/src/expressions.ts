@@ -1,17 +1,18 @@
 import { parse } from "@marcbachmann/cel-js";
+import { ErrorReason, ReasonError } from "@tenax/proto";
 
 export type CompiledExpression = (ctx: Record<string, unknown>) => unknown;
 
 const cache = new Map<string, CompiledExpression>();
 
-/** Compiles a CEL expression once; throws `[invalid_expression]` quoting it when it does not parse. */
+/** Compiles a CEL expression once; throws a ReasonError `invalid_expression` quoting it when it does not parse. */
 export function compileExpression(expr: string): CompiledExpression {
   let fn = cache.get(expr);
   if (fn) return fn;
   try {
     fn = parse(expr) as CompiledExpression;
   } catch (err) {
-    throw new Error(`[invalid_expression] ${JSON.stringify(expr)}: ${(err as Error).message}`);
+    throw new ReasonError(ErrorReason.INVALID_EXPRESSION, `${JSON.stringify(expr)}: ${(err as Error).message}`);
   }
   cache.set(expr, fn);
   return fn;

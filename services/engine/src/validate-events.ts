@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { invalidArgument } from "@tenax/common";
-import { reservedEventPrefix, type Event } from "@tenax/proto";
+import { ErrorReason, reservedEventPrefix, type Event } from "@tenax/proto";
 import { findUnstorable, mayHoldUnstorable, unstorableMessage, type EventInput } from "@tenax/state";
 import { limits } from "./limits.js";
 
@@ -9,19 +9,19 @@ import { limits } from "./limits.js";
  * whole call with INVALID_ARGUMENT naming the event index, the field and the limit.
  */
 export function validateEvents(events: Event[], nowMs: number, allowReserved = false): EventInput[] {
-  if (events.length === 0) throw invalidArgument("invalid_event", "events: at least one event is required");
+  if (events.length === 0) throw invalidArgument(ErrorReason.INVALID_EVENT, "events: at least one event is required");
   if (events.length > limits.eventsPerCall) {
-    throw invalidArgument("too_many_events", `events: ${events.length} events exceed the limit of ${limits.eventsPerCall} per call`);
+    throw invalidArgument(ErrorReason.TOO_MANY_EVENTS, `events: ${events.length} events exceed the limit of ${limits.eventsPerCall} per call`);
   }
   let total = 0;
   return events.map((e, i) => {
     const at = `events[${i}]`;
-    if (!e.name) throw invalidArgument("invalid_event", `${at}.name: is required`);
+    if (!e.name) throw invalidArgument(ErrorReason.INVALID_EVENT, `${at}.name: is required`);
     if (e.name.length > limits.eventNameMaxChars) {
-      throw invalidArgument("invalid_event", `${at}.name: ${e.name.length} characters exceed the limit of ${limits.eventNameMaxChars}`);
+      throw invalidArgument(ErrorReason.INVALID_EVENT, `${at}.name: ${e.name.length} characters exceed the limit of ${limits.eventNameMaxChars}`);
     }
     if (!allowReserved && e.name.startsWith(reservedEventPrefix)) {
-      throw invalidArgument("reserved_event_name", `${at}.name: "${e.name}" uses the reserved prefix "${reservedEventPrefix}"`);
+      throw invalidArgument(ErrorReason.RESERVED_EVENT_NAME, `${at}.name: "${e.name}" uses the reserved prefix "${reservedEventPrefix}"`);
     }
     const data = e.data ?? {};
     const dataJson = JSON.stringify(data);
@@ -33,17 +33,17 @@ export function validateEvents(events: Event[], nowMs: number, allowReserved = f
       findUnstorable(e.v, `${at}.v`) ??
       (mayHoldUnstorable(dataJson) ? findUnstorable(data, `${at}.data`) : null) ??
       (mayHoldUnstorable(userJson) ? findUnstorable(e.user, `${at}.user`) : null);
-    if (unstorable) throw invalidArgument("invalid_event", unstorableMessage(unstorable));
+    if (unstorable) throw invalidArgument(ErrorReason.INVALID_EVENT, unstorableMessage(unstorable));
     const size = Buffer.byteLength(dataJson) + Buffer.byteLength(userJson) + e.name.length;
     if (size > limits.eventMaxBytes) {
-      throw invalidArgument("event_too_large", `${at}: ${size} bytes exceed the limit of ${limits.eventMaxBytes} bytes (512 KiB) per event`);
+      throw invalidArgument(ErrorReason.EVENT_TOO_LARGE, `${at}: ${size} bytes exceed the limit of ${limits.eventMaxBytes} bytes (512 KiB) per event`);
     }
     total += size;
     if (total > limits.sendEventsMaxBytes) {
-      throw invalidArgument("request_too_large", `events: more than ${limits.sendEventsMaxBytes} bytes (16 MiB) in one call (exceeded at ${at})`);
+      throw invalidArgument(ErrorReason.REQUEST_TOO_LARGE, `events: more than ${limits.sendEventsMaxBytes} bytes (16 MiB) in one call (exceeded at ${at})`);
     }
     if (e.id.length > limits.eventNameMaxChars) {
-      throw invalidArgument("invalid_event", `${at}.id: ${e.id.length} characters exceed the limit of ${limits.eventNameMaxChars}`);
+      throw invalidArgument(ErrorReason.INVALID_EVENT, `${at}.id: ${e.id.length} characters exceed the limit of ${limits.eventNameMaxChars}`);
     }
     return {
       id: e.id || randomUUID(),

@@ -1,5 +1,6 @@
 import { appendEvents, compileExpression, functionVersionKey, readFunctionConfig, toEventJson, waitMatches } from "@tenax/engine";
-import { OpCode, systemEvents, type Op } from "@tenax/proto";
+import { errorInfoToJson } from "@tenax/common";
+import { ErrorCode, ErrorReason, OpCode, reasonErrorInfo, reasonOfError, systemEvents, type ErrorInfo, type Op } from "@tenax/proto";
 import {
   eventsAfter,
   findUnstorable,
@@ -33,7 +34,7 @@ export type AsyncOpsOutcome =
   /** Nothing resolved yet: the run was parked (its discovery item dropped). */
   | { kind: "parked" }
   /** An op is unusable as a whole (an expression that does not compile): fail the run. */
-  | { kind: "fail_run"; message: string };
+  | { kind: "fail_run"; reason: ErrorReason; message: string };
 
 /**
  * Applies ops that do not run user code here (parallel plans, sleeps, waits, invokes, sends)
@@ -47,7 +48,8 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
       try {
         compileExpression(expr);
       } catch (err) {
-        return { kind: "fail_run", message: `step "${op.userId}": ${(err as Error).message.replace(/^\[invalid_expression\] /, "")}` };
+        const { reason, detail } = reasonOfError(err, ErrorReason.INVALID_EXPRESSION);
+        return { kind: "fail_run", reason, message: `step "${op.userId}": ${detail}` };
       }
     }
   }
@@ -72,13 +74,17 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
     if (planned.length > 0) pending.add("running");
     for (const op of ops) {
       const step = { stepId: op.stepId, userId: op.userId, name: op.name || op.userId };
-      const fail = (code: string, message: string) =>
-        resolved.push({ ...step, status: "failed", output: null, error: { code: "ERROR_CODE_USER", name: "StepError", message: `[${code}] step "${op.userId}": ${message}` } });
+      // A step the executor fails itself: a USER error (the handler can catch it) with a reason.
+      const fail = (reason: ErrorReason, message: string, cause?: ErrorInfo) => {
+        const error = reasonErrorInfo(ErrorCode.USER, reason, `step "${op.userId}": ${message}`, "StepError");
+        if (cause) error.cause = cause;
+        resolved.push({ ...step, status: "failed", output: null, error: errorInfoToJson(error) });
+      };
       const done = (value: unknown) => resolved.push({ ...step, status: "completed", output: JSON.stringify(value ?? null), error: null });
       switch (op.opts.case) {
         case "sleep": {
           const until = Number(op.opts.value.untilMs);
-          if (until - now > yearMs) fail("sleep_too_long", `sleeps are limited to one year (365 days)`);
+          if (until - now > yearMs) fail(ErrorReason.SLEEP_TOO_LONG, `sleeps are limited to one year (365 days)`);
           else if (until <= now) done(null);
           else {
             await timerSleep(tx, { ...step, runId: work.runId, dueAtMs: until });
@@ -90,7 +96,7 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
           const w = op.opts.value;
           const timeoutAt = Number(w.timeoutAtMs);
           if (timeoutAt - now > yearMs) {
-            fail("wait_too_long", "waits are limited to one year (365 days)");
+            fail(ErrorReason.WAIT_TOO_LONG, "waits are limited to one year (365 days)");
             break;
           }
           // Exclusive on the name: events committed before are visible to the scan below, and
@@ -115,19 +121,19 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
           const appId = v.appId || work.appId;
           const fn = await functionCurrent(tx, { appId, functionId: v.functionId });
           if (!fn) {
-            fail("function_not_found", `no function "${v.functionId}" is registered in app "${appId}"`);
+            fail(ErrorReason.FUNCTION_NOT_FOUND, `no function "${v.functionId}" is registered in app "${appId}"`);
             break;
           }
           let data: Record<string, unknown> = {};
           try {
             data = v.dataJson.length ? JSON.parse(utf8.decode(v.dataJson)) : {};
           } catch {
-            fail("invalid_invoke_data", "data is not valid JSON");
+            fail(ErrorReason.INVALID_INVOKE_DATA, "data is not valid JSON");
             break;
           }
           const unstorable = findUnstorable(data, "data");
           if (unstorable) {
-            fail("invalid_invoke_data", unstorableMessage(unstorable));
+            fail(ErrorReason.INVALID_INVOKE_DATA, unstorableMessage(unstorable));
             break;
           }
           // The child is a run of its own, started by an internal event; idempotent per parent step.
@@ -142,7 +148,13 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
         case "sendEvent": {
           const [sent] = await appendEvents(tx, [{ kind: "step", events: op.opts.value.events, nowMs: now }]);
           if (sent!.ok) done({ ids: sent!.ids });
-          else fail("invalid_event", sent!.error.message.replace(/^\[\w+\] /, ""));
+          else {
+            // The step fails `invalid_event`, like the SDK's own check; a finer refusal
+            // (`event_too_large`, `reserved_event_name`, …) is its cause, as SendEvents answers it.
+            const refused = reasonOfError(sent!.error, ErrorReason.INVALID_EVENT);
+            const finer = refused.reason === ErrorReason.INVALID_EVENT ? undefined : reasonErrorInfo(ErrorCode.UNSPECIFIED, refused.reason, refused.detail);
+            fail(ErrorReason.INVALID_EVENT, refused.detail, finer);
+          }
           break;
         }
         default:

@@ -1,5 +1,5 @@
 import { limits } from "@tenax/engine";
-import { ErrorCode, OpCode, type Checkpoint } from "@tenax/proto";
+import { ErrorCode, ErrorReason, OpCode, reasonMessage, type Checkpoint } from "@tenax/proto";
 import { queueDrop, stepsCheckpoint } from "@tenax/state";
 import { acked, checkpointed, checkpointSeen, fenced, heldRequest, stepMemoized, type Inflight } from "./inflight.js";
 import type { ResultDeps } from "./results.js";
@@ -49,7 +49,7 @@ async function saveCheckpoint(deps: ResultDeps, session: WorkerSession, work: In
   if (work.memo.length + steps.length > limits.stepsPerRun) {
     // The run fails, as it would without checkpointing; the worker abandons the request.
     await stepLimit(deps, session, work);
-    return { accepted: false, code: ErrorCode.STEP_LIMIT_EXCEEDED, message: `[step_limit_exceeded] the limit is ${limits.stepsPerRun} steps per run` };
+    return { accepted: false, code: ErrorCode.STEP_LIMIT_EXCEEDED, message: reasonMessage(ErrorReason.STEP_LIMIT_EXCEEDED, `the limit is ${limits.stepsPerRun} steps per run`) };
   }
   const saved = await stepsCheckpoint(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, leaseMs: deps.config.leaseMs, steps });
   if (saved.kind === "fenced") {

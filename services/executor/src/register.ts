@@ -1,5 +1,5 @@
 import { toJson } from "@bufbuild/protobuf";
-import { ErrorCode, FunctionConfigSchema, type FunctionConfig, type FunctionRegistration, type Hello } from "@tenax/proto";
+import { ErrorCode, ErrorReason, FunctionConfigSchema, reasonErrorInfo, type FunctionConfig, type FunctionRegistration, type Hello } from "@tenax/proto";
 import { nextCronTime, parseCron } from "@tenax/engine";
 import { functionRegister, type CronSchedule, type Database } from "@tenax/state";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -17,7 +17,7 @@ export async function registerFunctions(database: Database, hello: Hello): Promi
   for (const fn of hello.functions) {
     const problem = validateFunctionConfig(fn);
     if (problem) {
-      out.push({ functionId: fn.id, ok: false, error: { code: ErrorCode.INVALID_CONFIG, name: "InvalidConfig", message: `[invalid_config] ${problem}` } });
+      out.push({ functionId: fn.id, ok: false, error: reasonErrorInfo(ErrorCode.INVALID_CONFIG, ErrorReason.INVALID_CONFIG, problem, "InvalidConfig") });
       continue;
     }
     const version = await functionRegister(database.sql, {

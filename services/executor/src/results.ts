@@ -1,7 +1,6 @@
-import { create } from "@bufbuild/protobuf";
 import { errorInfoToJson, type Logger } from "@tenax/common";
 import { limits } from "@tenax/engine";
-import { ErrorCode, ErrorInfoSchema, OpCode, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
+import { ErrorCode, ErrorReason, OpCode, reasonErrorInfo, reasonErrorJson, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
 import { isDataException, leaseRelease, queueDrop, replaceUnstorable, runRetryLater, runSteps, stepSaveTargeted, type Database, type RunFinishParams, type SaveOutcome, type StepSaveParams } from "@tenax/state";
 import { applyAsyncOps } from "./async-ops.js";
 import { clampRetryAt, retryDelayMs } from "./backoff.js";
@@ -57,12 +56,12 @@ export async function failOnRefusal(deps: ResultDeps, session: WorkerSession, wo
 
 /** Fails the run with a final `unstorable_value` error. */
 export function failUnstorable(deps: ResultDeps, session: WorkerSession, work: Inflight, message: string): Promise<ResultOutcome> {
-  return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.UNSTORABLE_VALUE, "unstorable_value", message));
+  return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.UNSTORABLE_VALUE, ErrorReason.UNSTORABLE_VALUE, message));
 }
 
 async function applyResult(deps: ResultDeps, session: WorkerSession, work: Inflight, ops: Op[]): Promise<ResultOutcome> {
   const op = ops[0];
-  if (!op) return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.PROTOCOL, "protocol_error", "result has no ops"));
+  if (!op) return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.PROTOCOL_ERROR, "result has no ops"));
   for (const o of ops) {
     const bad = unstorableStepField(o);
     if (bad) return failUnstorable(deps, session, work, bad);
@@ -78,10 +77,10 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
         return retryLater(deps, session, work, op);
       case OpCode.RUN_COMPLETE:
         if (op.data.length > limits.stepOutputMaxBytes) {
-          return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.OUTPUT_TOO_LARGE, "output_too_large", `function output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`));
+          return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.OUTPUT_TOO_LARGE, ErrorReason.OUTPUT_TOO_LARGE, `function output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`));
         }
         if (work.stateBytes + op.data.length > limits.runStateMaxBytes) {
-          return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.STATE_TOO_LARGE, "state_too_large", `run state with the function output would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`));
+          return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.STATE_TOO_LARGE, ErrorReason.STATE_TOO_LARGE, `run state with the function output would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`));
         }
         return complete(deps, session, work, utf8.decode(op.data) || "null");
       case OpCode.RUN_ERROR:
@@ -106,7 +105,7 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
   }
   const unknown = ops.find((o) => !asyncCodes.has(o.code));
   if (unknown) {
-    return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.PROTOCOL, "protocol_error", `op ${OpCode[unknown.code] ?? unknown.code} cannot be combined with other ops`));
+    return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.PROTOCOL_ERROR, `op ${OpCode[unknown.code] ?? unknown.code} cannot be combined with other ops`));
   }
   if (work.memo.length + ops.length > limits.stepsPerRun) return stepLimit(deps, session, work);
   const outcome = await applyAsyncOps(deps.database.sql, work, ops, deps.config.leaseMs);
@@ -120,7 +119,7 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
       deps.dispatcher.pump();
       return { accepted: true };
     case "fail_run":
-      return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.INVALID_EXPRESSION, "invalid_expression", outcome.message));
+      return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.INVALID_EXPRESSION, outcome.reason, outcome.message));
     case "parked":
       deps.dispatcher.pump();
       return { accepted: true };
@@ -137,21 +136,21 @@ const asyncCodes = new Set([OpCode.STEP_PLANNED, OpCode.SLEEP, OpCode.WAIT_FOR_E
 
 function complete(deps: ResultDeps, session: WorkerSession, work: Inflight, output: string): Promise<ResultOutcome> {
   const problem = outputProblem(output);
-  if (problem) return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.UNSTORABLE_VALUE, "invalid_output", `function output ${problem}`));
+  if (problem) return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.UNSTORABLE_VALUE, ErrorReason.INVALID_OUTPUT, `function output ${problem}`));
   return finish(deps, session, work, "completed", output, null);
 }
 
 function stepRan(deps: ResultDeps, session: WorkerSession, work: Inflight, op: Op): Promise<ResultOutcome> {
   if (op.data.length > limits.stepOutputMaxBytes) {
-    const error = tenaxError(ErrorCode.OUTPUT_TOO_LARGE, "output_too_large", `step "${op.userId}" output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`);
+    const error = reasonErrorInfo(ErrorCode.OUTPUT_TOO_LARGE, ErrorReason.OUTPUT_TOO_LARGE, `step "${op.userId}" output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`);
     return saveStep(deps, session, work, op, "failed", error);
   }
   if (work.stateBytes + op.data.length > limits.runStateMaxBytes) {
-    const error = tenaxError(ErrorCode.STATE_TOO_LARGE, "state_too_large", `run state would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`);
+    const error = reasonErrorInfo(ErrorCode.STATE_TOO_LARGE, ErrorReason.STATE_TOO_LARGE, `run state would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`);
     return finish(deps, session, work, "failed", null, error);
   }
   const problem = outputProblem(utf8.decode(op.data));
-  if (problem) return saveStep(deps, session, work, op, "failed", tenaxError(ErrorCode.UNSTORABLE_VALUE, "invalid_output", `step "${op.userId}" output ${problem}`));
+  if (problem) return saveStep(deps, session, work, op, "failed", reasonErrorInfo(ErrorCode.UNSTORABLE_VALUE, ErrorReason.INVALID_OUTPUT, `step "${op.userId}" output ${problem}`));
   return saveStep(deps, session, work, op, "completed", null);
 }
 
@@ -242,7 +241,7 @@ async function retryLater(deps: ResultDeps, session: WorkerSession, work: Inflig
 async function finish(deps: ResultDeps, session: WorkerSession, work: Inflight, status: "completed" | "failed", output: string | null, error: ErrorInfo | null): Promise<ResultOutcome> {
   const parentError =
     status === "failed"
-      ? { code: "ERROR_CODE_STEP_FAILED", name: "InvokeError", message: `[invoke_failed] the invoked run ${work.runId} of "${work.functionId}" failed: ${error?.message ?? "unknown error"}` }
+      ? reasonErrorJson(ErrorCode.STEP_FAILED, ErrorReason.INVOKE_FAILED, `the invoked run ${work.runId} of "${work.functionId}" failed: ${error?.message ?? "unknown error"}`, "InvokeError")
       : null;
   const ok = await deps.finishes.write({ runId: work.runId, leaseId: work.leaseId, status, output, error: error ? errorInfoToJson(error) : null, parentError });
   if (ok) acked(session.requests, work);
@@ -252,14 +251,10 @@ async function finish(deps: ResultDeps, session: WorkerSession, work: Inflight, 
 }
 
 export function stepLimit(deps: ResultDeps, session: WorkerSession, work: Inflight): Promise<ResultOutcome> {
-  return finish(deps, session, work, "failed", null, tenaxError(ErrorCode.STEP_LIMIT_EXCEEDED, "step_limit_exceeded", `run has ${work.memo.length} steps; the limit is ${limits.stepsPerRun}`));
+  return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.STEP_LIMIT_EXCEEDED, ErrorReason.STEP_LIMIT_EXCEEDED, `run has ${work.memo.length} steps; the limit is ${limits.stepsPerRun}`));
 }
 
 function lost(deps: ResultDeps, work: Inflight): ResultOutcome {
   deps.logger.warn("result fenced off: lease no longer held", { runId: work.runId, leaseId: work.leaseId });
   return { accepted: false, code: ErrorCode.LEASE_EXPIRED, message: `lease ${work.leaseId} of run ${work.runId} is no longer held` };
-}
-
-function tenaxError(code: ErrorCode, slug: string, message: string): ErrorInfo {
-  return create(ErrorInfoSchema, { code, name: "TenaxError", message: `[${slug}] ${message}` });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { toConnectError, type Logger } from "@tenax/common";
-import { createOutbox, ErrorCode, type WorkerMessage } from "@tenax/proto";
+import { Code } from "@connectrpc/connect";
+import { ReasonConnectError, toConnectError, type Logger } from "@tenax/common";
+import { createOutbox, ErrorCode, ErrorReason, type WorkerMessage } from "@tenax/proto";
 import { leaseExtend, leaseRelease, workerConnected, workerDisconnected, type Database, type RunFinishParams, type SaveOutcome, type StepSaveParams } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
@@ -34,11 +34,11 @@ export async function* workerStream(deps: StreamDeps, messages: AsyncIterable<Wo
   const iterator = messages[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done || first.value.kind.case !== "hello") {
-    throw new ConnectError("[protocol_error] the first worker message must be hello", Code.InvalidArgument);
+    throw new ReasonConnectError(ErrorReason.PROTOCOL_ERROR, "the first worker message must be hello", Code.InvalidArgument);
   }
-  if (deps.isDraining()) throw new ConnectError("[draining] executor is shutting down", Code.Unavailable);
+  if (deps.isDraining()) throw new ReasonConnectError(ErrorReason.DRAINING, "executor is shutting down", Code.Unavailable);
   const hello = first.value.kind.value;
-  if (!hello.appId) throw new ConnectError("[protocol_error] hello.app_id: is required", Code.InvalidArgument);
+  if (!hello.appId) throw new ReasonConnectError(ErrorReason.PROTOCOL_ERROR, "hello.app_id: is required", Code.InvalidArgument);
   const registrations = await registerFunctions(deps.database, hello).catch((err) => Promise.reject(toConnectError(err)));
   const connectionId = randomUUID();
   const logger = deps.logger.child({ connectionId: connectionId.slice(0, 8), appId: hello.appId });

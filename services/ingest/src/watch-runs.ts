@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { invalidArgument, notFound } from "@tenax/common";
 import { limits } from "@tenax/engine";
-import type { WatchRunsRequest, WatchRunsResponseSchema } from "@tenax/proto";
+import { ErrorReason, type WatchRunsRequest, type WatchRunsResponseSchema } from "@tenax/proto";
 import { isUuid, runsGetMany, runsMissing, type Database } from "@tenax/state";
 import { isTerminal, runToProto } from "./to-proto.js";
 import type { WatchHub } from "./watch-run.js";
@@ -21,12 +21,12 @@ export async function* watchRuns(
   readSlice = 200,
 ): AsyncGenerator<MessageInitShape<typeof WatchRunsResponseSchema>> {
   const ids = [...new Set(req.runIds)];
-  if (ids.length === 0) throw invalidArgument("invalid_run_ids", "run_ids: at least one run id is required");
-  if (ids.length > limits.watchRunsMaxIds) throw invalidArgument("invalid_run_ids", `run_ids: ${ids.length} ids; the limit is ${limits.watchRunsMaxIds}`);
+  if (ids.length === 0) throw invalidArgument(ErrorReason.INVALID_RUN_IDS, "run_ids: at least one run id is required");
+  if (ids.length > limits.watchRunsMaxIds) throw invalidArgument(ErrorReason.INVALID_RUN_IDS, `run_ids: ${ids.length} ids; the limit is ${limits.watchRunsMaxIds}`);
   const bad = req.runIds.findIndex((id) => !isUuid(id));
-  if (bad >= 0) throw invalidArgument("invalid_run_id", `run_ids[${bad}]: "${req.runIds[bad]}" is not a run id`);
+  if (bad >= 0) throw invalidArgument(ErrorReason.INVALID_RUN_ID, `run_ids[${bad}]: "${req.runIds[bad]}" is not a run id`);
   const [missing] = await runsMissing(database.sql, ids);
-  if (missing) throw notFound("run_not_found", `run_ids: run ${missing} not found`);
+  if (missing) throw notFound(ErrorReason.RUN_NOT_FOUND, `run_ids: run ${missing} not found`);
   const waker = createWaker();
   // Runs to read: all at first, then those a notification named (cleared before each read).
   const dirty = new Set(ids);

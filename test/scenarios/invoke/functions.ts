@@ -1,4 +1,4 @@
-import { NonRetriableError, Tenax } from "@tenax/sdk";
+import { NonRetriableError, Tenax, type StepError } from "@tenax/sdk";
 
 export const tenax = new Tenax({ id: "scenarios" });
 
@@ -29,7 +29,7 @@ const parent = tenax.createFunction({ id: "report-parent" }, { event: "report/re
     if (mode === "unknown") await step.invoke("call-unknown", { function: "no-such-function", data: {} });
     return { caught: null };
   } catch (err) {
-    return { caught: (err as Error).name, message: (err as Error).message };
+    return { caught: (err as Error).name, message: (err as Error).message, reason: (err as StepError).reason ?? null };
   }
 });
 

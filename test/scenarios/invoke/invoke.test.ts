@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RunStatus } from "@tenax/proto";
+import { ErrorReason, RunStatus } from "@tenax/proto";
 import { startStack, type Stack } from "../../setup/stack.js";
 
 const json = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
@@ -29,6 +29,10 @@ describe("step.invoke", () => {
     const run = await parentRun("fail");
     expect(json(run.output)).toMatchObject({ caught: "StepError" });
     expect(json(run.output).message).toMatch(/failed: .*the child gave up/);
+    // Why the step failed is data: the StepError's reason, the stored step error's reason.
+    expect(json(run.output).reason).toBe("invoke_failed");
+    const { steps } = await stack.runs.getRun({ runId: run.id });
+    expect(steps.find((s) => s.userId === "call-failing")!.error).toMatchObject({ reason: ErrorReason.INVOKE_FAILED, message: expect.stringMatching(/^\[invoke_failed\] /) });
     const [child] = (await stack.runs.listRuns({ functionId: "failing-child" })).runs;
     expect(child!.status).toBe(RunStatus.FAILED);
   });
@@ -37,6 +41,7 @@ describe("step.invoke", () => {
     const run = await parentRun("timeout");
     expect(json(run.output)).toMatchObject({ caught: "StepError" });
     expect(json(run.output).message).toMatch(/did not finish in time/);
+    expect(json(run.output).reason).toBe("invoke_timeout");
     const [child] = (await stack.runs.listRuns({ functionId: "slow-child" })).runs;
     expect(child!.status).toBe(RunStatus.SLEEPING);
   });
@@ -45,5 +50,8 @@ describe("step.invoke", () => {
     const run = await parentRun("unknown");
     expect(json(run.output)).toMatchObject({ caught: "StepError" });
     expect(json(run.output).message).toMatch(/no function "no-such-function"/);
+    expect(json(run.output).reason).toBe("function_not_found");
+    const { steps } = await stack.runs.getRun({ runId: run.id });
+    expect(steps.find((s) => s.userId === "call-unknown")!.error!.reason).toBe(ErrorReason.FUNCTION_NOT_FOUND);
   });
 });

@@ -1,6 +1,6 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RunStatus } from "@tenax/proto";
+import { ErrorReason, RunStatus } from "@tenax/proto";
 import { createEffectsLog } from "../../setup/effects.js";
 import { startStack, type Stack } from "../../setup/stack.js";
 
@@ -48,5 +48,7 @@ describe("step.sleep and step.sleepUntil", () => {
     expect(run.status).toBe(RunStatus.FAILED);
     expect(run.error!.message).toMatch(/wait-for-due/);
     expect(run.error!.message).toMatch(/not a date/);
+    // Raised by the SDK (not user code): the reason says why, as data.
+    expect(run.error).toMatchObject({ name: "NonRetriableError", reason: ErrorReason.INVALID_DATE });
   });
 });

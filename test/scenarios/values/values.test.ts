@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectError } from "@connectrpc/connect";
-import { RunStatus } from "@tenax/proto";
+import { ErrorInfoSchema, ErrorReason, RunStatus } from "@tenax/proto";
 import { createEffectsLog } from "../../setup/effects.js";
 import type { Proc } from "../../setup/process.js";
 import { startStack, type Stack } from "../../setup/stack.js";
@@ -66,18 +66,26 @@ describe("values Postgres cannot hold as text", () => {
     const r = await run("values/nul-send");
     expect(r.status).toBe(RunStatus.COMPLETED);
     expect(json(r.output).caught).toMatch(/invalid_event.*events\[0\]\.data\.s contains a NUL character/);
+    // One prefix, and the reason as data on the stored step error.
+    expect(json(r.output).caught).toMatch(/^\[invalid_event\] step "send": events\[0\]/);
+    expect(json(r.output).caught.match(/\[invalid_event\]/g)).toHaveLength(1);
+    const { steps } = await stack.runs.getRun({ runId: r.id });
+    expect(steps[0]!.error).toMatchObject({ name: "StepError", reason: ErrorReason.INVALID_EVENT });
   });
 
   it("step.invoke with a NUL in the data fails the step with a final error naming the field", async () => {
     const r = await run("values/nul-invoke");
     expect(r.status).toBe(RunStatus.COMPLETED);
     expect(json(r.output).caught).toMatch(/invalid_invoke_data.*data\.s contains a NUL character/);
+    const { steps } = await stack.runs.getRun({ runId: r.id });
+    expect(steps[0]!.error!.reason).toBe(ErrorReason.INVALID_INVOKE_DATA);
   });
 
   it("a step id with a NUL fails the run with a final error", async () => {
     const r = await run("values/nul-step-id");
     expect(r.status).toBe(RunStatus.FAILED);
     expect(r.error!.message).toMatch(/unstorable_value/);
+    expect(r.error!.reason).toBe(ErrorReason.UNSTORABLE_VALUE);
   });
 
   it("SendEvents rejects a NUL in data, user, name or id with INVALID_ARGUMENT naming the field", async () => {
@@ -91,6 +99,7 @@ describe("values Postgres cannot hold as text", () => {
       const err = await stack.ingest.sendEvents({ events: [event as never] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConnectError);
       expect((err as ConnectError).message).toMatch(message);
+      expect((err as ConnectError).findDetails(ErrorInfoSchema).map((d) => d.reason)).toEqual([ErrorReason.INVALID_EVENT]);
     }
     // The service stays up and accepts the next good event.
     const { ids } = await stack.ingest.sendEvents({ events: [{ name: "values/x", data: {} }] });

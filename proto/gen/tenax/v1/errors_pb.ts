@@ -10,11 +10,11 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tenax/v1/errors.proto.
  */
 export const file_tenax_v1_errors: GenFile = /*@__PURE__*/
-  fileDesc("ChV0ZW5heC92MS9lcnJvcnMucHJvdG8SCHRlbmF4LnYxIpkBCglFcnJvckluZm8SIQoEY29kZRgBIAEoDjITLnRlbmF4LnYxLkVycm9yQ29kZRIMCgRuYW1lGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSDQoFc3RhY2sYBCABKAkSIgoFY2F1c2UYBSABKAsyEy50ZW5heC52MS5FcnJvckluZm8SFwoPcHJvcGVydGllc19qc29uGAYgASgMKocECglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhMKD0VSUk9SX0NPREVfVVNFUhABEhoKFkVSUk9SX0NPREVfU1RFUF9GQUlMRUQQAhIiCh5FUlJPUl9DT0RFX1NURVBfTElNSVRfRVhDRUVERUQQAxIfChtFUlJPUl9DT0RFX09VVFBVVF9UT09fTEFSR0UQBBIeChpFUlJPUl9DT0RFX1NUQVRFX1RPT19MQVJHRRAFEhwKGEVSUk9SX0NPREVfTEVBU0VfRVhQSVJFRBAGEiEKHUVSUk9SX0NPREVfRlVOQ1RJT05fTk9UX0ZPVU5EEAcSHQoZRVJST1JfQ09ERV9JTlZBTElEX0NPTkZJRxAIEiEKHUVSUk9SX0NPREVfSU5WQUxJRF9FWFBSRVNTSU9OEAkSGAoURVJST1JfQ09ERV9DQU5DRUxMRUQQChIWChJFUlJPUl9DT0RFX1RJTUVPVVQQCxIfChtFUlJPUl9DT0RFX05PTkRFVEVSTUlOSVNUSUMQDBIXChNFUlJPUl9DT0RFX1BST1RPQ09MEA0SFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAOEh8KG0VSUk9SX0NPREVfTk9OX0VSUk9SX1RIUk9XThAPEh8KG0VSUk9SX0NPREVfVU5TVE9SQUJMRV9WQUxVRRAQYgZwcm90bzM");
+  fileDesc("ChV0ZW5heC92MS9lcnJvcnMucHJvdG8SCHRlbmF4LnYxIsABCglFcnJvckluZm8SIQoEY29kZRgBIAEoDjITLnRlbmF4LnYxLkVycm9yQ29kZRIMCgRuYW1lGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSDQoFc3RhY2sYBCABKAkSIgoFY2F1c2UYBSABKAsyEy50ZW5heC52MS5FcnJvckluZm8SFwoPcHJvcGVydGllc19qc29uGAYgASgMEiUKBnJlYXNvbhgHIAEoDjIVLnRlbmF4LnYxLkVycm9yUmVhc29uKocECglFcnJvckNvZGUSGgoWRVJST1JfQ09ERV9VTlNQRUNJRklFRBAAEhMKD0VSUk9SX0NPREVfVVNFUhABEhoKFkVSUk9SX0NPREVfU1RFUF9GQUlMRUQQAhIiCh5FUlJPUl9DT0RFX1NURVBfTElNSVRfRVhDRUVERUQQAxIfChtFUlJPUl9DT0RFX09VVFBVVF9UT09fTEFSR0UQBBIeChpFUlJPUl9DT0RFX1NUQVRFX1RPT19MQVJHRRAFEhwKGEVSUk9SX0NPREVfTEVBU0VfRVhQSVJFRBAGEiEKHUVSUk9SX0NPREVfRlVOQ1RJT05fTk9UX0ZPVU5EEAcSHQoZRVJST1JfQ09ERV9JTlZBTElEX0NPTkZJRxAIEiEKHUVSUk9SX0NPREVfSU5WQUxJRF9FWFBSRVNTSU9OEAkSGAoURVJST1JfQ09ERV9DQU5DRUxMRUQQChIWChJFUlJPUl9DT0RFX1RJTUVPVVQQCxIfChtFUlJPUl9DT0RFX05PTkRFVEVSTUlOSVNUSUMQDBIXChNFUlJPUl9DT0RFX1BST1RPQ09MEA0SFwoTRVJST1JfQ09ERV9JTlRFUk5BTBAOEh8KG0VSUk9SX0NPREVfTk9OX0VSUk9SX1RIUk9XThAPEh8KG0VSUk9SX0NPREVfVU5TVE9SQUJMRV9WQUxVRRAQKvIMCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIfChtFUlJPUl9SRUFTT05fU0xFRVBfVE9PX0xPTkcQARIeChpFUlJPUl9SRUFTT05fV0FJVF9UT09fTE9ORxACEiMKH0VSUk9SX1JFQVNPTl9GVU5DVElPTl9OT1RfRk9VTkQQAxIkCiBFUlJPUl9SRUFTT05fSU5WQUxJRF9JTlZPS0VfREFUQRAEEh4KGkVSUk9SX1JFQVNPTl9JTlZPS0VfRkFJTEVEEAUSIQodRVJST1JfUkVBU09OX0lOVk9LRV9DQU5DRUxMRUQQBhIfChtFUlJPUl9SRUFTT05fSU5WT0tFX1RJTUVPVVQQBxIhCh1FUlJPUl9SRUFTT05fT1VUUFVUX1RPT19MQVJHRRAIEiAKHEVSUk9SX1JFQVNPTl9TVEFURV9UT09fTEFSR0UQCRIkCiBFUlJPUl9SRUFTT05fU1RFUF9MSU1JVF9FWENFRURFRBAKEiEKHUVSUk9SX1JFQVNPTl9VTlNUT1JBQkxFX1ZBTFVFEAsSHwobRVJST1JfUkVBU09OX0lOVkFMSURfT1VUUFVUEAwSIwofRVJST1JfUkVBU09OX0lOVkFMSURfRVhQUkVTU0lPThANEh8KG0VSUk9SX1JFQVNPTl9QUk9UT0NPTF9FUlJPUhAOEh8KG0VSUk9SX1JFQVNPTl9JTlZBTElEX0NPTkZJRxAPEh0KGUVSUk9SX1JFQVNPTl9JTlZBTElEX0NST04QEBIeChpFUlJPUl9SRUFTT05fSU5WQUxJRF9FVkVOVBAREiAKHEVSUk9SX1JFQVNPTl9UT09fTUFOWV9FVkVOVFMQEhIkCiBFUlJPUl9SRUFTT05fUkVTRVJWRURfRVZFTlRfTkFNRRATEiAKHEVSUk9SX1JFQVNPTl9FVkVOVF9UT09fTEFSR0UQFBIiCh5FUlJPUl9SRUFTT05fUkVRVUVTVF9UT09fTEFSR0UQFRIiCh5FUlJPUl9SRUFTT05fSU5WQUxJRF9QQUdFX1NJWkUQFhIjCh9FUlJPUl9SRUFTT05fSU5WQUxJRF9QQUdFX1RPS0VOEBcSJAogRVJST1JfUkVBU09OX0lOVkFMSURfRlVOQ1RJT05fSUQQGBIfChtFUlJPUl9SRUFTT05fSU5WQUxJRF9SVU5fSUQQGRIgChxFUlJPUl9SRUFTT05fSU5WQUxJRF9SVU5fSURTEBoSHgoaRVJST1JfUkVBU09OX1JVTl9OT1RfRk9VTkQQGxIdChlFUlJPUl9SRUFTT05fUlVOX0ZJTklTSEVEEBwSJQohRVJST1JfUkVBU09OX0RBVEFCQVNFX1VOQVZBSUxBQkxFEB0SGQoVRVJST1JfUkVBU09OX0lOVEVSTkFMEB4SGQoVRVJST1JfUkVBU09OX0RSQUlOSU5HEB8SIAocRVJST1JfUkVBU09OX1VOQVVUSEVOVElDQVRFRBAgEiAKHEVSUk9SX1JFQVNPTl9JTlZBTElEX1NFVFRJTkcQIRIgChxFUlJPUl9SRUFTT05fTUlTU0lOR19TRVRUSU5HECISIQodRVJST1JfUkVBU09OX0lOVkFMSURfQVJHVU1FTlQQIxImCiJFUlJPUl9SRUFTT05fREFUQUJBU0VfU1RBUlRfRkFJTEVEECQSHQoZRVJST1JfUkVBU09OX0lOVkFMSURfU1RFUBAlEiEKHUVSUk9SX1JFQVNPTl9JTlZBTElEX0RVUkFUSU9OECYSHQoZRVJST1JfUkVBU09OX0lOVkFMSURfREFURRAnEh0KGUVSUk9SX1JFQVNPTl9JTlZBTElEX1dBSVQQKBIfChtFUlJPUl9SRUFTT05fSU5WQUxJRF9JTlZPS0UQKRIdChlFUlJPUl9SRUFTT05fSU5WQUxJRF9NRU1PECoSJAogRVJST1JfUkVBU09OX0lOVkFMSURfUkVUUllfQUZURVIQKxIoCiRFUlJPUl9SRUFTT05fT1VUUFVUX05PVF9TRVJJQUxJWkFCTEUQLBIcChhFUlJPUl9SRUFTT05fU0VORF9GQUlMRUQQLRIfChtFUlJPUl9SRUFTT05fQ09OTkVDVF9GQUlMRUQQLhIkCiBFUlJPUl9SRUFTT05fUkVHSVNUUkFUSU9OX0ZBSUxFRBAvYgZwcm90bzM");
 
 /**
  * A serialized error: what crosses the wire and is stored for failed steps
- * and runs.
+ * and runs. Also the detail of RPC errors that have a reason.
  *
  * @generated from message tenax.v1.ErrorInfo
  */
@@ -61,6 +61,14 @@ export type ErrorInfo = Message<"tenax.v1.ErrorInfo"> & {
    * @generated from field: bytes properties_json = 6;
    */
   propertiesJson: Uint8Array;
+
+  /**
+   * Why Tenax raised this error; ERROR_REASON_UNSPECIFIED for errors raised by
+   * user code. Read it instead of parsing the message.
+   *
+   * @generated from field: tenax.v1.ErrorReason reason = 7;
+   */
+  reason: ErrorReason;
 };
 
 /**
@@ -71,9 +79,8 @@ export const ErrorInfoSchema: GenMessage<ErrorInfo> = /*@__PURE__*/
   messageDesc(file_tenax_v1_errors, 0);
 
 /**
- * Closed set of machine-readable error codes. Clients branch on these,
- * never on messages. Messages start with a stable snake_case slug in
- * brackets ("[output_too_large] ..."), which may be finer-grained than the code.
+ * Closed set of machine-readable error codes. Clients branch on these (and on
+ * ErrorReason), never on messages.
  *
  * @generated from enum tenax.v1.ErrorCode
  */
@@ -204,4 +211,368 @@ export enum ErrorCode {
  */
 export const ErrorCodeSchema: GenEnum<ErrorCode> = /*@__PURE__*/
   enumDesc(file_tenax_v1_errors, 0);
+
+/**
+ * Closed list of reasons for errors Tenax itself causes (a limit, a bad
+ * argument, an executor decision), finer-grained than ErrorCode. Errors raised
+ * by user code have no reason (ERROR_REASON_UNSPECIFIED). The slug of a reason
+ * is its name without the prefix, lower-cased ("sleep_too_long"). Messages the
+ * services write start with it once, in brackets, for people:
+ * "[sleep_too_long] step \"nap\": ..." (the SDK's own messages carry none).
+ * Programs read the reason, never the message. Tenax sets no reason outside
+ * this list; a new reason is a new value of this enum.
+ *
+ * @generated from enum tenax.v1.ErrorReason
+ */
+export enum ErrorReason {
+  /**
+   * No reason: an error raised by user code (or by a component that sets none).
+   *
+   * @generated from enum value: ERROR_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Steps the executor fails itself (ErrorInfo of the step).
+   * step.sleep / sleepUntil more than 365 days ahead (also set by the SDK).
+   *
+   * @generated from enum value: ERROR_REASON_SLEEP_TOO_LONG = 1;
+   */
+  SLEEP_TOO_LONG = 1,
+
+  /**
+   * step.waitForEvent with a timeout more than 365 days ahead (also set by the SDK).
+   *
+   * @generated from enum value: ERROR_REASON_WAIT_TOO_LONG = 2;
+   */
+  WAIT_TOO_LONG = 2,
+
+  /**
+   * step.invoke of a function not registered in the target app; the SDK: a
+   * request for a function the worker does not serve.
+   *
+   * @generated from enum value: ERROR_REASON_FUNCTION_NOT_FOUND = 3;
+   */
+  FUNCTION_NOT_FOUND = 3,
+
+  /**
+   * step.invoke whose data is not valid JSON or cannot be stored.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_INVOKE_DATA = 4;
+   */
+  INVALID_INVOKE_DATA = 4,
+
+  /**
+   * step.invoke whose child run failed.
+   *
+   * @generated from enum value: ERROR_REASON_INVOKE_FAILED = 5;
+   */
+  INVOKE_FAILED = 5,
+
+  /**
+   * step.invoke whose child run was cancelled.
+   *
+   * @generated from enum value: ERROR_REASON_INVOKE_CANCELLED = 6;
+   */
+  INVOKE_CANCELLED = 6,
+
+  /**
+   * step.invoke whose child run did not finish before the timeout.
+   *
+   * @generated from enum value: ERROR_REASON_INVOKE_TIMEOUT = 7;
+   */
+  INVOKE_TIMEOUT = 7,
+
+  /**
+   * Runs and steps failed by a limit or a value the executor refuses.
+   * A step or function output over the per-step size limit.
+   *
+   * @generated from enum value: ERROR_REASON_OUTPUT_TOO_LARGE = 8;
+   */
+  OUTPUT_TOO_LARGE = 8,
+
+  /**
+   * The run's state over its size limit.
+   *
+   * @generated from enum value: ERROR_REASON_STATE_TOO_LARGE = 9;
+   */
+  STATE_TOO_LARGE = 9,
+
+  /**
+   * The run recorded more steps than it may.
+   *
+   * @generated from enum value: ERROR_REASON_STEP_LIMIT_EXCEEDED = 10;
+   */
+  STEP_LIMIT_EXCEEDED = 10,
+
+  /**
+   * A value Postgres cannot store (a NUL or a lone surrogate).
+   *
+   * @generated from enum value: ERROR_REASON_UNSTORABLE_VALUE = 11;
+   */
+  UNSTORABLE_VALUE = 11,
+
+  /**
+   * A step or function output that is not storable JSON.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_OUTPUT = 12;
+   */
+  INVALID_OUTPUT = 12,
+
+  /**
+   * An expression (wait, trigger, concurrency key, idempotency) that does not compile.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_EXPRESSION = 13;
+   */
+  INVALID_EXPRESSION = 13,
+
+  /**
+   * A worker message that breaks the protocol.
+   *
+   * @generated from enum value: ERROR_REASON_PROTOCOL_ERROR = 14;
+   */
+  PROTOCOL_ERROR = 14,
+
+  /**
+   * A function configuration refused at registration (also thrown by the SDK).
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_CONFIG = 15;
+   */
+  INVALID_CONFIG = 15,
+
+  /**
+   * A cron expression that cannot be evaluated.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_CRON = 16;
+   */
+  INVALID_CRON = 16,
+
+  /**
+   * Events refused by SendEvents (INVALID_ARGUMENT) or step.sendEvent (the step fails).
+   * An empty list, a missing or too long name or id, an unstorable value.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_EVENT = 17;
+   */
+  INVALID_EVENT = 17,
+
+  /**
+   * More events in one call than allowed.
+   *
+   * @generated from enum value: ERROR_REASON_TOO_MANY_EVENTS = 18;
+   */
+  TOO_MANY_EVENTS = 18,
+
+  /**
+   * A producer event name under the reserved prefix "tenax/".
+   *
+   * @generated from enum value: ERROR_REASON_RESERVED_EVENT_NAME = 19;
+   */
+  RESERVED_EVENT_NAME = 19,
+
+  /**
+   * One event over the per-event size limit.
+   *
+   * @generated from enum value: ERROR_REASON_EVENT_TOO_LARGE = 20;
+   */
+  EVENT_TOO_LARGE = 20,
+
+  /**
+   * One call over the per-call size limit.
+   *
+   * @generated from enum value: ERROR_REASON_REQUEST_TOO_LARGE = 21;
+   */
+  REQUEST_TOO_LARGE = 21,
+
+  /**
+   * Run API arguments (INVALID_ARGUMENT / NOT_FOUND) and answers.
+   * ListRuns page_size outside its range.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_PAGE_SIZE = 22;
+   */
+  INVALID_PAGE_SIZE = 22,
+
+  /**
+   * ListRuns page_token not from ListRuns.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_PAGE_TOKEN = 23;
+   */
+  INVALID_PAGE_TOKEN = 23,
+
+  /**
+   * A missing function id.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_FUNCTION_ID = 24;
+   */
+  INVALID_FUNCTION_ID = 24,
+
+  /**
+   * A missing or malformed run id.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_RUN_ID = 25;
+   */
+  INVALID_RUN_ID = 25,
+
+  /**
+   * WatchRuns without ids, or with too many.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_RUN_IDS = 26;
+   */
+  INVALID_RUN_IDS = 26,
+
+  /**
+   * No run with that id.
+   *
+   * @generated from enum value: ERROR_REASON_RUN_NOT_FOUND = 27;
+   */
+  RUN_NOT_FOUND = 27,
+
+  /**
+   * CancelRun of a run that already ended.
+   *
+   * @generated from enum value: ERROR_REASON_RUN_FINISHED = 28;
+   */
+  RUN_FINISHED = 28,
+
+  /**
+   * Service-level RPC errors.
+   * The database is unreachable (UNAVAILABLE): retry.
+   *
+   * @generated from enum value: ERROR_REASON_DATABASE_UNAVAILABLE = 29;
+   */
+  DATABASE_UNAVAILABLE = 29,
+
+  /**
+   * A server or SDK failure (INTERNAL).
+   *
+   * @generated from enum value: ERROR_REASON_INTERNAL = 30;
+   */
+  INTERNAL = 30,
+
+  /**
+   * The executor is draining (UNAVAILABLE on hello).
+   *
+   * @generated from enum value: ERROR_REASON_DRAINING = 31;
+   */
+  DRAINING = 31,
+
+  /**
+   * A missing or wrong key (UNAUTHENTICATED).
+   *
+   * @generated from enum value: ERROR_REASON_UNAUTHENTICATED = 32;
+   */
+  UNAUTHENTICATED = 32,
+
+  /**
+   * Local errors of the services and the CLI (never stored).
+   * A setting (environment variable) with a value that cannot be used.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_SETTING = 33;
+   */
+  INVALID_SETTING = 33,
+
+  /**
+   * A required setting is missing.
+   *
+   * @generated from enum value: ERROR_REASON_MISSING_SETTING = 34;
+   */
+  MISSING_SETTING = 34,
+
+  /**
+   * A CLI argument that cannot be used.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_ARGUMENT = 35;
+   */
+  INVALID_ARGUMENT = 35,
+
+  /**
+   * The embedded Postgres did not start.
+   *
+   * @generated from enum value: ERROR_REASON_DATABASE_START_FAILED = 36;
+   */
+  DATABASE_START_FAILED = 36,
+
+  /**
+   * Errors the SDK raises itself (TenaxError codes), in its ErrorInfo.
+   * A step tool called without a step id or a function.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_STEP = 37;
+   */
+  INVALID_STEP = 37,
+
+  /**
+   * A duration that cannot be read.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_DURATION = 38;
+   */
+  INVALID_DURATION = 38,
+
+  /**
+   * A date that cannot be read.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_DATE = 39;
+   */
+  INVALID_DATE = 39,
+
+  /**
+   * step.waitForEvent with options that cannot be used.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_WAIT = 40;
+   */
+  INVALID_WAIT = 40,
+
+  /**
+   * step.invoke with a missing function or data that is not a JSON object.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_INVOKE = 41;
+   */
+  INVALID_INVOKE = 41,
+
+  /**
+   * A memoized output that is not valid JSON.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_MEMO = 42;
+   */
+  INVALID_MEMO = 42,
+
+  /**
+   * A RetryAfterError time that cannot be read.
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_RETRY_AFTER = 43;
+   */
+  INVALID_RETRY_AFTER = 43,
+
+  /**
+   * A step or handler output that JSON cannot represent.
+   *
+   * @generated from enum value: ERROR_REASON_OUTPUT_NOT_SERIALIZABLE = 44;
+   */
+  OUTPUT_NOT_SERIALIZABLE = 44,
+
+  /**
+   * The client could not send events.
+   *
+   * @generated from enum value: ERROR_REASON_SEND_FAILED = 45;
+   */
+  SEND_FAILED = 45,
+
+  /**
+   * The worker could not connect to the executor.
+   *
+   * @generated from enum value: ERROR_REASON_CONNECT_FAILED = 46;
+   */
+  CONNECT_FAILED = 46,
+
+  /**
+   * The executor rejected every function of the worker.
+   *
+   * @generated from enum value: ERROR_REASON_REGISTRATION_FAILED = 47;
+   */
+  REGISTRATION_FAILED = 47,
+}
+
+/**
+ * Describes the enum tenax.v1.ErrorReason.
+ */
+export const ErrorReasonSchema: GenEnum<ErrorReason> = /*@__PURE__*/
+  enumDesc(file_tenax_v1_errors, 1);
 

@@ -1,4 +1,4 @@
-import { ErrorCode, RunStatus, type ErrorInfo, type Run, type StepRecord } from "@tenax/proto";
+import { ErrorCode, ErrorReason, ReasonError, RunStatus, reasonSlug, type ErrorInfo, type Run, type StepRecord } from "@tenax/proto";
 import { parseArgs } from "../args.js";
 import { runClient } from "../clients.js";
 import type { CliConfig } from "../config.js";
@@ -11,7 +11,7 @@ const time = (ms: bigint) => (ms > 0n ? new Date(Number(ms)).toISOString() : "")
 export async function runsList(config: CliConfig, args: string[]): Promise<void> {
   const { flags } = parseArgs(args);
   const wanted = flags.status ? RunStatus[flags.status.toUpperCase() as keyof typeof RunStatus] : RunStatus.UNSPECIFIED;
-  if (wanted === undefined) throw new Error(`[invalid_argument] --status ${flags.status}: not a run status`);
+  if (wanted === undefined) throw new ReasonError(ErrorReason.INVALID_ARGUMENT, `--status ${flags.status}: not a run status`);
   const { runs } = await runClient(config).listRuns({ functionId: flags.function ?? "", status: wanted, eventId: flags.event ?? "" });
   for (const r of runs) {
     process.stdout.write(`${r.id}  ${status(r.status).padEnd(9)}  ${r.appId}/${r.functionId}  ${time(r.createdAtMs)}\n`);
@@ -20,7 +20,7 @@ export async function runsList(config: CliConfig, args: string[]): Promise<void>
 }
 
 export async function runsGet(config: CliConfig, runId: string | undefined): Promise<void> {
-  if (!runId) throw new Error("[invalid_argument] usage: tenax runs get <run-id>");
+  if (!runId) throw new ReasonError(ErrorReason.INVALID_ARGUMENT, "usage: tenax runs get <run-id>");
   const { run, steps } = await runClient(config).getRun({ runId });
   process.stdout.write(`${JSON.stringify(describeRun(run!, steps), null, 2)}\n`);
 }
@@ -28,7 +28,7 @@ export async function runsGet(config: CliConfig, runId: string | undefined): Pro
 /** `tenax runs watch <run-id> [--status-only]`: one JSON line per stored step and status change, until the run ends. */
 export async function runsWatch(config: CliConfig, args: string[]): Promise<void> {
   const { flags, positional } = parseArgs(args, ["status-only"]);
-  if (!positional[0]) throw new Error("[invalid_argument] usage: tenax runs watch <run-id> [--status-only]");
+  if (!positional[0]) throw new ReasonError(ErrorReason.INVALID_ARGUMENT, "usage: tenax runs watch <run-id> [--status-only]");
   const statusOnly = "status-only" in flags;
   const out = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
   const terminal = [RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED];
@@ -65,11 +65,12 @@ function describeRun(run: Run, steps: StepRecord[]) {
   };
 }
 
-/** An error as stored: code, name, message, stack, its own properties and the cause chain. */
+/** An error as stored: code, reason (errors Tenax causes), name, message, stack, its own properties and the cause chain. */
 function describeError(e: ErrorInfo | undefined): Record<string, unknown> | undefined {
   if (!e) return undefined;
   return {
     code: (ErrorCode[e.code] ?? "USER").toLowerCase(),
+    reason: reasonSlug(e.reason) || undefined,
     name: e.name,
     message: e.message,
     stack: e.stack || undefined,
@@ -87,11 +88,11 @@ export async function runsCancel(config: CliConfig, args: string[]): Promise<voi
     process.stdout.write(`${run!.id}  ${status(run!.status)}${error ? `  ${error.message}` : ""}\n`);
     return;
   }
-  if (!flags.function) throw new Error("[invalid_argument] usage: tenax runs cancel <run-id> | --function <id> [--after <ISO time>] [--before <ISO time>]");
+  if (!flags.function) throw new ReasonError(ErrorReason.INVALID_ARGUMENT, "usage: tenax runs cancel <run-id> | --function <id> [--after <ISO time>] [--before <ISO time>]");
   const time = (name: string) => {
     if (!flags[name]) return 0n;
     const ms = Date.parse(flags[name]!);
-    if (Number.isNaN(ms)) throw new Error(`[invalid_argument] --${name} ${flags[name]}: not a date`);
+    if (Number.isNaN(ms)) throw new ReasonError(ErrorReason.INVALID_ARGUMENT, `--${name} ${flags[name]}: not a date`);
     return BigInt(ms);
   };
   const { runIds } = await client.cancelRuns({ functionId: flags.function, startedAfterMs: time("after"), startedBeforeMs: time("before") });

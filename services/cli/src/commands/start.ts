@@ -1,9 +1,10 @@
+import { ErrorReason, ReasonError } from "@tenax/proto";
 const services = ["ingest", "scheduler", "executor"] as const;
 
 /** Runs one service in this process, exactly as `node services/<name>` does. */
 export async function start(name: string | undefined): Promise<void> {
   if (!services.includes(name as (typeof services)[number])) {
-    throw new Error(`[invalid_argument] tenax start: expected one of ${services.join(", ")}, got ${JSON.stringify(name ?? "")}`);
+    throw new ReasonError(ErrorReason.INVALID_ARGUMENT, `tenax start: expected one of ${services.join(", ")}, got ${JSON.stringify(name ?? "")}`);
   }
   await import(`@tenax/${name}/main`);
 }

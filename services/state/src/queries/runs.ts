@@ -1,4 +1,4 @@
-import { lifecycleEventNames, systemEvents } from "@tenax/proto";
+import { ErrorCode, ErrorReason, lifecycleEventNames, reasonErrorJson, systemEvents } from "@tenax/proto";
 import { channels } from "../notify.js";
 import type { RunRow, RunStatusName, Sql, StepRow } from "../types.js";
 import { transaction } from "../db.js";
@@ -160,7 +160,7 @@ export async function runCancel(sql: Sql, runId: string): Promise<RunRow | null>
           name: w.name as string,
           status: "failed" as const,
           output: null,
-          error: { code: "ERROR_CODE_CANCELLED", name: "InvokeError", message: `[invoke_cancelled] the invoked run ${runId} was cancelled` },
+          error: reasonErrorJson(ErrorCode.CANCELLED, ErrorReason.INVOKE_CANCELLED, `the invoked run ${runId} was cancelled`, "InvokeError"),
         },
       })),
     );

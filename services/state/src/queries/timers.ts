@@ -1,3 +1,4 @@
+import { ErrorCode, ErrorReason, reasonErrorJson } from "@tenax/proto";
 import { channels } from "../notify.js";
 import type { Sql } from "../types.js";
 import type { Resume } from "./resume.js";
@@ -44,7 +45,7 @@ export async function timersFire(sql: Sql, limit: number): Promise<number> {
           runId: w.run_id,
           step:
             w.kind === "invoke"
-              ? { ...base, status: "failed", output: null, error: { code: "ERROR_CODE_TIMEOUT", name: "InvokeTimeoutError", message: `[invoke_timeout] step "${w.user_id}": the invoked run ${w.child_run_id} did not finish in time; it keeps running` } }
+              ? { ...base, status: "failed", output: null, error: reasonErrorJson(ErrorCode.TIMEOUT, ErrorReason.INVOKE_TIMEOUT, `step "${w.user_id}": the invoked run ${w.child_run_id} did not finish in time; it keeps running`, "InvokeTimeoutError") }
               : { ...base, status: "completed", output: "null", error: null },
         });
       }
