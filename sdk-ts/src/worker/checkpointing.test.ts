@@ -1,12 +1,17 @@
 import { ErrorCode, OpCode } from "@tenax/proto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Tenax } from "../client/tenax.js";
 import type { Handler } from "../function/types.js";
 import { executeRequestInit, sha1, silent, text } from "../testing/execute-handler.js";
 import { startFakeServer, type FakeConnection, type FakeServer } from "../testing/fake-executor.js";
 import type { Worker } from "./types.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A promise the test settles: a step that ends when the test says so. */
+function gate<T = void>() {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (open = resolve));
+  return { promise, open };
+}
 
 let server: FakeServer | undefined;
 let worker: Worker | undefined;
@@ -15,6 +20,7 @@ afterEach(async () => {
   await server?.close();
   worker = undefined;
   server = undefined;
+  vi.useRealTimers();
 });
 
 /** A worker serving one function "fn" (its own config is irrelevant: requests carry the settings). */
@@ -43,6 +49,29 @@ function wire(conn: FakeConnection): string[] {
     if (m.kind.case === "result") return [`result ${m.kind.value.requestId}: ${m.kind.value.ops.map((op) => [OpCode[op.code], op.userId].filter(Boolean).join(" ")).join(", ")}`];
     return [];
   });
+}
+
+/**
+ * The worker handles the executor's messages one by one, in stream order. This sends one it
+ * answers without running anything (a delta of a run it does not hold: memo_fetch) and waits for
+ * the answer: every message sent before it has been handled.
+ */
+async function roundTrip(conn: FakeConnection, requestId = "round-trip") {
+  conn.send({ case: "execute", value: execute(undefined, { requestId, runId: `${requestId}-run`, memoOffset: 1 }) });
+  expect(await conn.take("memoFetch")).toMatchObject({ requestId });
+}
+
+/**
+ * Under fake setInterval: ticks the heartbeat clock (1 s, the fake executor's) until a heartbeat
+ * reports no request in flight. Whatever the requests sent is in `conn.received` by then (one
+ * ordered stream).
+ */
+async function untilIdle(conn: FakeConnection) {
+  for (let beat = 0; beat < 50; beat++) {
+    vi.advanceTimersByTime(1000);
+    if ((await conn.take("heartbeat")).inFlight === 0) return;
+  }
+  throw new Error("requests still in flight after 50 heartbeats");
 }
 
 const ackAll = (conn: FakeConnection, requestId = "req-1") => {
@@ -80,28 +109,30 @@ describe("checkpointing worker", () => {
   });
 
   it("sends buffered steps after maxInterval without waiting for the batch or the ack", async () => {
-    const conn = await connect(steps(["a", "b"], (id) => (id === "b" ? sleep(800).then(() => id) : id)));
+    const b = gate();
+    const conn = await connect(steps(["a", "b"], (id) => (id === "b" ? b.promise.then(() => id) : id)));
     conn.send({ case: "execute", value: execute({ bufferedSteps: 10, maxIntervalMs: 30n }) });
-    const checkpoint = await conn.take("checkpoint", 700);
+    const checkpoint = await conn.take("checkpoint");
     expect(checkpoint.sequence).toBe(1);
     expect(checkpoint.ops.map((op) => op.userId)).toEqual(["a"]);
     // "b" is still running: no result yet.
     expect(conn.received.some((m) => m.kind.case === "result")).toBe(false);
+    b.open();
     await conn.take("result");
     expect(wire(conn).slice(1)).toEqual(["checkpoint 2 req-1/lease-1/run-1: STEP_RAN b", "result req-1: RUN_COMPLETE"]);
     ackAll(conn);
   });
 
   it("yields after maxRuntime: flushes, then a YIELD result; the next request continues from the checkpointed memo", async () => {
+    // The clock of the max-runtime check (Date) moves only in the steps: each takes 100 ms.
+    vi.useFakeTimers({ toFake: ["Date"] });
     const ran: string[] = [];
-    const conn = await connect(steps(["a", "b", "c", "d", "e"], (id) => (ran.push(id), sleep(100).then(() => id))));
+    const conn = await connect(steps(["a", "b", "c", "d", "e"], (id) => (ran.push(id), vi.advanceTimersByTime(100), id)));
     conn.send({ case: "execute", value: execute({ maxRuntimeMs: 250n }) });
     await conn.take("result");
-    // Elapsed before b ≈ 100 ms, before c ≈ 200 ms, before d ≈ 300 ms ≥ 250 ms: a slow
-    // machine may yield a step earlier, never before the first or after the last.
+    // Elapsed before b 100 ms, before c 200 ms, before d 300 ms ≥ 250 ms: it yields before d.
     const done = [...ran];
-    expect(done.length).toBeGreaterThanOrEqual(1);
-    expect(done.length).toBeLessThanOrEqual(4);
+    expect(done).toEqual(["a", "b", "c"]);
     const stepList = done.map((id) => `STEP_RAN ${id}`).join(", ");
     expect(wire(conn)).toEqual([`checkpoint 1 req-1/lease-1/run-1: ${stepList}`, "result req-1: YIELD"]);
     ackAll(conn);
@@ -148,27 +179,43 @@ describe("checkpointing worker", () => {
   });
 
   it("abandons the request when a checkpoint's lease expired: no further checkpoint, step or result", async () => {
+    // The heartbeat clock (setInterval) ticks when the test says so: heartbeats tell when the request ended.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     const ran: string[] = [];
-    const conn = await connect(steps(["a", "b", "c", "d"], (id) => (ran.push(id), sleep(id === "a" ? 0 : 300).then(() => id))));
+    const bStarted = gate();
+    const b = gate();
+    const conn = await connect(
+      steps(["a", "b", "c", "d"], (id) => {
+        ran.push(id);
+        if (id !== "b") return id;
+        bStarted.open();
+        return b.promise.then(() => id);
+      }),
+    );
     conn.send({ case: "execute", value: execute({ bufferedSteps: 1 }) });
     const checkpoint = await conn.take("checkpoint");
     expect(checkpoint.sequence).toBe(1);
+    await bStarted.promise;
     conn.send({ case: "resultAck", value: { requestId: "req-1", accepted: false, code: ErrorCode.LEASE_EXPIRED, checkpointSequence: 1 } });
-    await sleep(700);
+    await roundTrip(conn);
+    b.open();
+    await untilIdle(conn);
     expect(wire(conn)).toEqual(["checkpoint 1 req-1/lease-1/run-1: STEP_RAN a"]);
     // "b" was running when the ack came; nothing after it starts.
     expect(ran).toEqual(["a", "b"]);
   });
 
   it("resends a checkpoint the executor failed to persist, with the same sequence", async () => {
-    const conn = await connect(steps(["a", "b"], (id) => sleep(id === "b" ? 900 : 0).then(() => id)));
+    const b = gate();
+    const conn = await connect(steps(["a", "b"], (id) => (id === "b" ? b.promise.then(() => id) : id)));
     conn.send({ case: "execute", value: execute({ bufferedSteps: 1 }) });
     const first = await conn.take("checkpoint");
     conn.send({ case: "resultAck", value: { requestId: "req-1", accepted: false, code: ErrorCode.INTERNAL, checkpointSequence: 1 } });
-    const again = await conn.take("checkpoint", 1000);
+    const again = await conn.take("checkpoint");
     expect(again.sequence).toBe(1);
     expect(again.ops.map((op) => op.userId)).toEqual(first.ops.map((op) => op.userId));
     conn.send({ case: "resultAck", value: { requestId: "req-1", accepted: true, checkpointSequence: 1 } });
+    b.open();
     await conn.take("result");
     expect(wire(conn).slice(2)).toEqual(["checkpoint 2 req-1/lease-1/run-1: STEP_RAN b", "result req-1: RUN_COMPLETE"]);
     ackAll(conn);

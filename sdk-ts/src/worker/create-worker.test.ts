@@ -1,10 +1,10 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { ErrorCode, OpCode, type ExecuteRequestSchema } from "@tenax/proto";
+import { ErrorCode, OpCode, type ExecuteRequestSchema, type WorkerMessage } from "@tenax/proto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Tenax } from "../client/tenax.js";
 import type { LogFields, Logger } from "../logger/logger.js";
 import { executeRequestInit, sha1 } from "../testing/execute-handler.js";
-import { startFakeServer, type FakeServer } from "../testing/fake-executor.js";
+import { startFakeServer, type FakeConnection, type FakeServer } from "../testing/fake-executor.js";
 import type { Worker } from "./types.js";
 
 const quiet = () => ({ debug() {}, info() {}, warn() {}, error: vi.fn<(message: string, fields?: LogFields) => void>() });
@@ -16,6 +16,7 @@ afterEach(async () => {
   await server?.close();
   worker = undefined;
   server = undefined;
+  vi.useRealTimers();
 });
 
 function setup(logger: Logger = quiet()) {
@@ -31,6 +32,48 @@ type ExecuteInit = MessageInitShape<typeof ExecuteRequestSchema>;
 
 function execute(init: Record<string, unknown> = {}): ExecuteInit {
   return executeRequestInit({ functionId: "process-order", ...init });
+}
+
+/** A promise the test settles: a step that ends when the test says so. */
+function gate<T = void>() {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/**
+ * The worker handles the executor's messages one by one, in stream order. This sends one it
+ * answers without running anything (a delta of a run it does not hold: memo_fetch) and waits for
+ * the answer: every message sent before it has been handled.
+ */
+async function roundTrip(conn: FakeConnection, requestId = "round-trip") {
+  conn.send({ case: "execute", value: execute({ requestId, runId: `${requestId}-run`, memoOffset: 1 }) });
+  expect(await conn.take("memoFetch")).toMatchObject({ requestId });
+}
+
+/** The first message of a kind, awaited with vi.waitFor: for a test that fakes setTimeout, on which conn.take polls. */
+async function arrived<C extends NonNullable<WorkerMessage["kind"]["case"]>>(conn: FakeConnection, kind: C) {
+  const message = await vi.waitFor(
+    () => {
+      const found = conn.received.find((m) => m.kind.case === kind);
+      if (!found) throw new Error(`no ${kind} message`);
+      return found;
+    },
+    { timeout: 5000, interval: 5 },
+  );
+  return message.kind.value as Extract<WorkerMessage["kind"], { case: C }>["value"];
+}
+
+/**
+ * Under fake setInterval: ticks the heartbeat clock until a heartbeat reports no request in
+ * flight. Whatever the requests sent is in `conn.received` by then (one ordered stream).
+ */
+async function untilIdle(conn: FakeConnection, heartbeatMs: number) {
+  for (let beat = 0; beat < 50; beat++) {
+    vi.advanceTimersByTime(heartbeatMs);
+    if ((await conn.take("heartbeat")).inFlight === 0) return;
+  }
+  throw new Error("requests still in flight after 50 heartbeats");
 }
 
 describe("worker", () => {
@@ -120,7 +163,15 @@ describe("worker", () => {
     const { tenax, fn } = setup(logger);
     const other = tenax.createFunction({ id: "nightly" }, { cron: "nope" }, () => null);
     worker = await tenax.connect({ functions: [fn, other] });
-    expect(logger.error).toHaveBeenCalledWith(expect.stringContaining('function "nightly": bad cron'), expect.objectContaining({ functionId: "nightly" }));
+    // The executor's reason is passed on; which function and why are fields.
+    expect(logger.error).toHaveBeenCalledExactlyOnceWith(expect.stringContaining('function "nightly": bad cron'), {
+      functionId: "nightly",
+      code: "invalid_config",
+    });
+    const conn = await server.nextConnection();
+    conn.send({ case: "execute", value: execute() });
+    expect((await conn.take("result")).ops[0]).toMatchObject({ code: OpCode.STEP_RAN, userId: "a" });
+    conn.send({ case: "resultAck", value: { requestId: "req-1", accepted: true } });
   });
 
   it("rejects connect() when every function is rejected", async () => {
@@ -149,6 +200,8 @@ describe("worker", () => {
   });
 
   it("extends leases of long requests and drops the result when the lease is lost", async () => {
+    // The lease-extension and heartbeat clocks (setInterval) tick when the test says so.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     server = await startFakeServer({
       register: (hello) => ({
         functions: hello.functions.map((f) => ({ functionId: f.id, ok: true })),
@@ -158,15 +211,21 @@ describe("worker", () => {
       }),
     });
     const tenax = new Tenax({ id: "shop", executorUrl: server.url, logger: quiet() });
-    const slow = tenax.createFunction({ id: "slow" }, { event: "x" }, async ({ step }) =>
-      step.run("wait", () => new Promise((r) => setTimeout(() => r("done"), 300))),
-    );
+    const done = gate<string>();
+    const slow = tenax.createFunction({ id: "slow" }, { event: "x" }, async ({ step }) => step.run("wait", () => done.promise));
     worker = await tenax.connect({ functions: [slow] });
     const conn = await server.nextConnection();
     conn.send({ case: "execute", value: execute({ functionId: "slow" }) });
+    await conn.take("ack");
+    vi.advanceTimersByTime(50);
     expect(await conn.take("extendLease")).toMatchObject({ requestId: "req-1", leaseId: "lease-1" });
     conn.send({ case: "leaseExtended", value: { requestId: "req-1", ok: false } });
-    await new Promise((r) => setTimeout(r, 450));
+    await roundTrip(conn);
+    // Lost: no further extension, and the step's result, once there, is not sent.
+    vi.advanceTimersByTime(50);
+    done.open("done");
+    await untilIdle(conn, 1000);
+    expect(conn.received.filter((m) => m.kind.case === "extendLease")).toHaveLength(1);
     expect(conn.received.some((m) => m.kind.case === "result")).toBe(false);
   });
 
@@ -201,8 +260,8 @@ describe("worker", () => {
     expect(result.ops[1].opts.value).toMatchObject({ event: "order/paid", match: "data.orderId", expression: "" });
     expect(result.ops[2].opts.value).toMatchObject({ functionId: "charge", appId: "billing" });
     expect(result.ops[3].opts.value).toMatchObject({ events: [{ name: "user/welcome", data: { email: "a@b.c" }, ts: 7n }] });
-    expect(warn).toHaveBeenCalledWith(
-      expect.stringContaining("ignored"),
+    expect(warn).toHaveBeenCalledExactlyOnceWith(
+      expect.any(String),
       expect.objectContaining({ runId: "run-1", functionId: "ops", ignoredStepIds: [sha1("removed")] }),
     );
     conn.send({ case: "resultAck", value: { requestId: "req-1", accepted: true } });
@@ -241,22 +300,30 @@ describe("worker", () => {
   it("drains on close: goodbye, waits for the in-flight result and its ack, ends the stream", async () => {
     server = await startFakeServer();
     const tenax = new Tenax({ id: "shop", executorUrl: server.url, logger: quiet() });
-    const slow = tenax.createFunction({ id: "slow" }, { event: "x" }, async ({ step }) =>
-      step.run("wait", () => new Promise((r) => setTimeout(() => r("done"), 150))),
-    );
+    const done = gate<string>();
+    const slow = tenax.createFunction({ id: "slow" }, { event: "x" }, async ({ step }) => step.run("wait", () => done.promise));
     const w = await tenax.connect({ functions: [slow] });
     const conn = await server.nextConnection();
     conn.send({ case: "execute", value: execute({ functionId: "slow" }) });
     await conn.take("ack");
+    // close() waits for in-flight work by polling on setTimeout: from here that clock ticks when
+    // the test says so. conn.take polls on it too, so messages are awaited with `arrived`.
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
     const closing = w.close({ timeoutMs: 5000 });
-    await conn.take("goodbye");
-    const result = await conn.take("result");
-    expect(result.ops[0]).toMatchObject({ code: OpCode.STEP_RAN });
     let closed = false;
     void closing.then(() => (closed = true));
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived(conn, "goodbye");
+    done.open("done");
+    const result = await arrived(conn, "result");
+    expect(result.ops[0]).toMatchObject({ code: OpCode.STEP_RAN });
+    // close() looks again at what is in flight; the result still waits for its ack, so the
+    // stream stays open (the worker answers a message sent after) and close() has not returned.
+    await vi.advanceTimersByTimeAsync(100);
+    conn.send({ case: "execute", value: execute({ requestId: "round-trip", runId: "round-trip-run", memoOffset: 1 }) });
+    expect(await arrived(conn, "memoFetch")).toMatchObject({ requestId: "round-trip" });
     expect(closed).toBe(false);
     conn.send({ case: "resultAck", value: { requestId: "req-1", accepted: true } });
+    await vi.waitFor(() => expect(closed).toBe(true), { timeout: 5000 });
     await conn.requestsDone;
     await closing;
   });
