@@ -133,6 +133,29 @@ describe("worker protocol", () => {
     await w.close();
   });
 
+  it("output that is not strict JSON (NaN, a trailing comma) fails the step or the run once; nothing of it is stored", async () => {
+    const w = createRawWorker(stack.executorUrl);
+    await w.send(hello([fn("nan")]));
+    await w.next((m) => m.kind.case === "registered");
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "proto/nan", data: {} }] });
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const r1 = (await w.next(isExecute)).kind.value as ExecuteRequest;
+    await w.send({ kind: { case: "result", value: { requestId: r1.requestId, leaseId: r1.leaseId, runId: r1.runId, ops: [{ code: OpCode.STEP_RAN, stepId: "py", userId: "py", data: enc('{"x": NaN}') }] } } });
+    // The step failed for good: the next request carries it as an error, with its reason.
+    const r2 = (await w.next((m) => isExecute(m) && (m.kind.value as ExecuteRequest).requestId !== r1.requestId)).kind.value as ExecuteRequest;
+    const entry = [...r2.memo].find((m) => m.stepId === "py")!;
+    expect(entry.result.case).toBe("error");
+    expect(entry.result.case === "error" && entry.result.value.message).toMatch(/^\[invalid_output\] step "py" output is not strict JSON \(RFC 8259\)/);
+    await w.send({ kind: { case: "result", value: { requestId: r2.requestId, leaseId: r2.leaseId, runId: r2.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: enc("[1,]") }] } } });
+    const run = await stack.runForEvent(ids[0]!);
+    expect(run.status).toBe(RunStatus.FAILED);
+    expect(run.error!.code).toBe(ErrorCode.PROTOCOL);
+    expect(run.error!.message).toMatch(/^\[invalid_output\] function output is not strict JSON/);
+    const { steps } = await stack.runs.getRun({ runId: run.id });
+    expect(steps.map((s) => ({ id: s.userId, output: s.output.length }))).toEqual([{ id: "py", output: 0 }]);
+    await w.close();
+  });
+
   it("rejects more than 10 triggers at registration", async () => {
     const w = createRawWorker(stack.executorUrl);
     const triggers = Array.from({ length: 11 }, (_, i) => ({ kind: { case: "event" as const, value: { event: `proto/t${i}`, expression: "" } } }));

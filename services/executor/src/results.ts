@@ -136,7 +136,7 @@ const asyncCodes = new Set([OpCode.STEP_PLANNED, OpCode.SLEEP, OpCode.WAIT_FOR_E
 
 function complete(deps: ResultDeps, session: WorkerSession, work: Inflight, output: string): Promise<ResultOutcome> {
   const problem = outputProblem(output);
-  if (problem) return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.UNSTORABLE_VALUE, ErrorReason.INVALID_OUTPUT, `function output ${problem}`));
+  if (problem) return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.INVALID_OUTPUT, `function output ${problem}`));
   return finish(deps, session, work, "completed", output, null);
 }
 
@@ -150,7 +150,7 @@ function stepRan(deps: ResultDeps, session: WorkerSession, work: Inflight, op: O
     return finish(deps, session, work, "failed", null, error);
   }
   const problem = outputProblem(utf8.decode(op.data));
-  if (problem) return saveStep(deps, session, work, op, "failed", reasonErrorInfo(ErrorCode.UNSTORABLE_VALUE, ErrorReason.INVALID_OUTPUT, `step "${op.userId}" output ${problem}`));
+  if (problem) return saveStep(deps, session, work, op, "failed", reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.INVALID_OUTPUT, `step "${op.userId}" output ${problem}`));
   return saveStep(deps, session, work, op, "completed", null);
 }
 

@@ -15,9 +15,15 @@ export function unstorableStepField(op: Op): string | null {
   return `${unstorableMessage(hit)}: ${JSON.stringify(replaceUnstorable(op.userId))} (NUL and lone surrogates shown as U+FFFD)`;
 }
 
-/** Output JSON text cannot hold a raw NUL (JSON escapes it): such bytes are not JSON. */
+/** Why output bytes (decoded as UTF-8) are not strict JSON, or null: a raw NUL, NaN, a trailing comma… */
 export function outputProblem(text: string): string | null {
-  return text.includes("\0") ? "is not valid JSON: it contains a raw NUL byte" : null;
+  // Parsed once here so that no reader meets it later (Python's json.dumps writes NaN).
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (err) {
+    return `is not strict JSON (RFC 8259): ${(err as Error).message}`;
+  }
 }
 
 const note = " [unstorable_value: NUL characters and lone surrogates in this error were replaced by U+FFFD]";

@@ -313,7 +313,7 @@ export enum ErrorReason {
   UNSTORABLE_VALUE = 11,
 
   /**
-   * A step or function output that is not storable JSON.
+   * A step or function output that is not strict JSON (RFC 8259).
    *
    * @generated from enum value: ERROR_REASON_INVALID_OUTPUT = 12;
    */
