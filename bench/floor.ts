@@ -88,7 +88,15 @@ export async function bidiFloor(roundTrips: number, pipelined: number): Promise<
             requestId: `r${i}`,
             leaseId: randomUUID(),
             runId,
-            ops: [{ code: OpCode.STEP_RAN, stepId: "a".repeat(40), userId: `s${i}`, name: `s${i}`, data: new TextEncoder().encode(JSON.stringify({ i, ok: true })) }],
+            ops: [
+              {
+                code: OpCode.STEP_RAN,
+                stepId: "a".repeat(40),
+                userId: `s${i}`,
+                name: `s${i}`,
+                data: new TextEncoder().encode(JSON.stringify({ i, ok: true })),
+              },
+            ],
           },
         },
       });

@@ -46,14 +46,16 @@ export interface Bench {
   /** Watches a run until `done(run)` (default: it ended). */
   watch(runId: string, opts?: { timeoutMs?: number; done?: (r: Run) => boolean }): Promise<Watched>;
   /** Watches many runs, `batch` (default 1000) per WatchRuns stream; never throws (failures are reported). */
-  watchAll(runIds: string[], opts: { batch?: number; deadlineMs: number; done?: (r: Run) => boolean }): Promise<{ watched: (Watched | undefined)[]; errors: string[] }>;
+  watchAll(
+    runIds: string[],
+    opts: { batch?: number; deadlineMs: number; done?: (r: Run) => boolean },
+  ): Promise<{ watched: (Watched | undefined)[]; errors: string[] }>;
   /** VmRSS in MB of every process we started (services and worker). */
   rss(): Record<string, number>;
   /** CPU time (user + system, ms) so far of each service, the worker, Postgres (all its processes) and this process. */
   cpu(): Record<string, number>;
   stop(): Promise<void>;
 }
-
 
 export function rssMb(pid: number | undefined): number {
   if (!pid) return NaN;

@@ -50,7 +50,11 @@ export function startProcess(name: string, args: string[], env: Record<string, s
   createInterface({ input: child.stdout! }).on("line", onRaw);
   createInterface({ input: child.stderr! }).on("line", onRaw);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? -1 : null))));
-  const describeTail = () => tail.slice(-15).map((l) => JSON.stringify(l)).join("\n");
+  const describeTail = () =>
+    tail
+      .slice(-15)
+      .map((l) => JSON.stringify(l))
+      .join("\n");
   return {
     name,
     child,

@@ -8,7 +8,7 @@ import { RunStatus } from "@tenax/proto";
 import { bidiFloor, pgFloor, type Floor } from "./floor.js";
 import { pagingMisses, root, startBench, type Bench } from "./harness.js";
 import { machineInfo, renderMarkdown, toJsonLine } from "./report.js";
-import { chainEvent, sendMany, variants, chainFn, type Sizes, type Variant, type WorkloadResult } from "./workloads/common.js";
+import { chainEvent, sendMany, variants, chainFn, type Sizes, type WorkloadResult } from "./workloads/common.js";
 import { w1 } from "./workloads/w1-latency.js";
 import { w2 } from "./workloads/w2-throughput.js";
 import { w3 } from "./workloads/w3-long-run.js";
@@ -26,7 +26,14 @@ let watchBatch = 1000;
     const [flag, inline] = args[i]!.split("=", 2) as [string, string | undefined];
     const value = () => inline ?? args[++i] ?? "";
     if (flag === "--quick") quick = true;
-    else if (flag === "--only") only = new Set(value().toUpperCase().split(",").map((x) => x.trim()).filter(Boolean));
+    else if (flag === "--only")
+      only = new Set(
+        value()
+          .toUpperCase()
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      );
     else if (flag === "--watch-batch") watchBatch = Number(value());
     else {
       process.stderr.write(`unknown argument ${args[i]}\n${usage}\n`);
@@ -64,7 +71,11 @@ if (selected.length === 0) {
 async function warmUp(b: Bench) {
   const n = quick ? 5 : 20;
   for (const v of variants) {
-    const ids = await sendMany(b, chainEvent(v), Array.from({ length: n }, () => ({ steps: 3 })));
+    const ids = await sendMany(
+      b,
+      chainEvent(v),
+      Array.from({ length: n }, () => ({ steps: 3 })),
+    );
     const runIds = await b.runIdsFor(ids, chainFn(v));
     const { errors } = await b.watchAll(runIds, { deadlineMs: 60_000 });
     if (errors.length) throw new Error(`warm-up failed: ${errors[0]}`);
@@ -78,10 +89,13 @@ async function warmUp(b: Bench) {
 async function main(): Promise<number> {
   const t0 = Date.now();
   const loadStart = Math.round(loadavg()[0]! * 100) / 100;
-  const hardLimit = setTimeout(() => {
-    log(`suite exceeded its time limit; aborting`);
-    void bench?.stop().finally(() => process.exit(3));
-  }, quick ? 5 * 60_000 : 20 * 60_000);
+  const hardLimit = setTimeout(
+    () => {
+      log(`suite exceeded its time limit; aborting`);
+      void bench?.stop().finally(() => process.exit(3));
+    },
+    quick ? 5 * 60_000 : 20 * 60_000,
+  );
   hardLimit.unref();
   let bench: Bench | undefined;
   const onSignal = () => void (bench?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
@@ -97,7 +111,11 @@ async function main(): Promise<number> {
     const sql = postgres(b.databaseUrl, { max: 1, onnotice: () => {} });
     pgVersion = String((await sql`show server_version`)[0]!.server_version);
     await sql.end();
-    log(`measuring the floor (Postgres ${pgVersion}; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")})`);
+    log(
+      `measuring the floor (Postgres ${pgVersion}; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")})`,
+    );
     floor = { pg: await pgFloor(b.databaseUrl, floorSizes.commits), bidi: await bidiFloor(floorSizes.roundTrips, floorSizes.pipelined) };
     process.stdout.write(JSON.stringify({ workload: "floor", ...floor }) + "\n");
     log("warming up");
@@ -120,9 +138,17 @@ async function main(): Promise<number> {
       log(`${job.id} ${job.variant} ${r.ok ? "ok" : "FAILED"} in ${(r.durationMs / 1000).toFixed(1)} s`);
     }
     // Any service or worker that died is a failure even if its workloads passed.
-    for (const p of b.procs.values()) if (p.child.exitCode !== null || p.child.signalCode !== null) {
-      results.push({ workload: "harness", variant: "-", ok: false, errors: [`${p.name} exited (${p.child.exitCode ?? p.child.signalCode})`], params: {}, metrics: [] });
-    }
+    for (const p of b.procs.values())
+      if (p.child.exitCode !== null || p.child.signalCode !== null) {
+        results.push({
+          workload: "harness",
+          variant: "-",
+          ok: false,
+          errors: [`${p.name} exited (${p.child.exitCode ?? p.child.signalCode})`],
+          params: {},
+          metrics: [],
+        });
+      }
   } catch (err) {
     log(`harness failed: ${(err as Error)?.stack ?? err}`);
     await bench?.stop().catch(() => {});
@@ -138,7 +164,10 @@ async function main(): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   const mdPath = complete ? join(root, "bench", "RESULTS.md") : join(outDir, `RESULTS-${mode}${only || watchBatch !== 1000 ? "-partial" : ""}.md`);
   writeFileSync(mdPath, md);
-  writeFileSync(join(outDir, `results-${mode}.jsonl`), [JSON.stringify({ workload: "floor", ...floor }), ...results.map((r) => JSON.stringify(toJsonLine(r, floor)))].join("\n") + "\n");
+  writeFileSync(
+    join(outDir, `results-${mode}.jsonl`),
+    [JSON.stringify({ workload: "floor", ...floor }), ...results.map((r) => JSON.stringify(toJsonLine(r, floor)))].join("\n") + "\n",
+  );
   const failed = results.filter((r) => !r.ok);
   log(`wrote ${mdPath}; ${results.length - failed.length}/${results.length} workloads ok in ${Math.round((Date.now() - t0) / 1000)} s`);
   for (const f of failed) log(`FAILED ${f.workload} ${f.variant}: ${f.errors.slice(0, 3).join(" | ")}`);
@@ -161,12 +190,16 @@ function observations(results: WorkloadResult[], b: Bench): string[] {
   }
   const lag = ["checkpointing-off", "checkpointing-on"].map((v) => metric("W1", v, "watchLagMax") ?? 0);
   if (Math.max(...lag) > 500)
-    notes.push(`WatchRun delivered a W1 completion up to ${Math.max(...lag)} ms after the run's ended_at (watchLagMax; p50 ${metric("W1", "checkpointing-off", "watchLagP50")} ms): a change notification was apparently missed and picked up by the watch's 2 s safety poll.`);
+    notes.push(
+      `WatchRun delivered a W1 completion up to ${Math.max(...lag)} ms after the run's ended_at (watchLagMax; p50 ${metric("W1", "checkpointing-off", "watchLagP50")} ms): a change notification was apparently missed and picked up by the watch's 2 s safety poll.`,
+    );
   const lateMin = metric("W5", "-", "latenessMin");
   if (lateMin !== undefined && lateMin > 200)
     notes.push(`W5: even the earliest wake-up was ${lateMin} ms late (lateness min), so the delay is systemic under this load, not a tail.`);
   if (pagingMisses > 0)
-    notes.push(`ListRuns paging (newest first, page size 500) missed ${pagingMisses} run ids, looked up by event id instead (the page token keeps milliseconds, created_at has microseconds, so runs created in one transaction after a page boundary are skipped).`);
+    notes.push(
+      `ListRuns paging (newest first, page size 500) missed ${pagingMisses} run ids, looked up by event id instead (the page token keeps milliseconds, created_at has microseconds, so runs created in one transaction after a page boundary are skipped).`,
+    );
   const problems = [...b.problems.entries()].sort((a, c) => c[1].count - a[1].count);
   if (problems.length) {
     const shown = problems.slice(0, 8).map(([k, p]) => {
@@ -174,7 +207,9 @@ function observations(results: WorkloadResult[], b: Bench): string[] {
       const detail = Object.keys(fields).length ? ` (first: ${JSON.stringify(fields).slice(0, 300)})` : "";
       return `${p.count} × \`${k.replace(/`/g, "'")}\`${detail.replace(/\|/g, "/")}`;
     });
-    notes.push(`Warnings/errors logged by the processes (besides "auth disabled"): ${shown.join("; ")}${problems.length > 8 ? `; … ${problems.length - 8} more kinds` : ""}.`);
+    notes.push(
+      `Warnings/errors logged by the processes (besides "auth disabled"): ${shown.join("; ")}${problems.length > 8 ? `; … ${problems.length - 8} more kinds` : ""}.`,
+    );
   } else notes.push('No warning or error lines were logged by the services or the worker (besides "auth disabled").');
   return notes;
 }

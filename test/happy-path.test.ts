@@ -24,7 +24,9 @@ describe("a durable run end to end", () => {
     const { steps } = await stack.runs.getRun({ runId: run.id });
     expect(steps.map((s) => s.userId)).toEqual(["one", "two", "three"]);
     expect(steps.map((s) => decode(s.output))).toEqual([{ n: 5 }, 50, "50!"]);
-    const effects = readFileSync(counter, "utf8").split("\n").filter((l) => l.startsWith(run.id));
+    const effects = readFileSync(counter, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith(run.id));
     expect(effects.map((l) => l.split(" ")[1])).toEqual(["one", "two", "three"]);
   });
 
@@ -64,7 +66,9 @@ describe("a durable run end to end", () => {
     const run = await stack.runForEvent(ids[0]!);
     expect(run.status).toBe(RunStatus.COMPLETED);
     expect(decode(run.output)).toEqual({ v: 2 });
-    const effects = readFileSync(counter, "utf8").split("\n").filter((l) => l.startsWith(run.id));
+    const effects = readFileSync(counter, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith(run.id));
     expect(effects.map((l) => l.split(" ")[1])).toEqual(["attempt-0", "attempt-1", "attempt-2"]);
   });
 

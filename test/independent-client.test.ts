@@ -76,9 +76,7 @@ function watchUntilEnd(client: RunClient, runId: string, timeoutMs = 45_000) {
 /** google.protobuf.Struct in proto-loader's raw protobuf form. */
 const struct = (obj: Record<string, number | string>) => ({
   fields: Object.fromEntries(
-    Object.entries(obj).map(([k, v]) =>
-      typeof v === "number" ? [k, { numberValue: v, kind: "numberValue" }] : [k, { stringValue: v, kind: "stringValue" }],
-    ),
+    Object.entries(obj).map(([k, v]) => (typeof v === "number" ? [k, { numberValue: v, kind: "numberValue" }] : [k, { stringValue: v, kind: "stringValue" }])),
   ),
 });
 

@@ -16,14 +16,23 @@ const fn = (id: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 const hello = (functions: ReturnType<typeof fn>[]) => ({
-  kind: { case: "hello" as const, value: { appId: "raw", appVersion: "1", sdkName: "raw", sdkVersion: "0", instanceId: crypto.randomUUID(), maxConcurrency: 5, functions } },
+  kind: {
+    case: "hello" as const,
+    value: { appId: "raw", appVersion: "1", sdkName: "raw", sdkVersion: "0", instanceId: crypto.randomUUID(), maxConcurrency: 5, functions },
+  },
 });
 const isExecute = (m: { kind: { case?: string } }) => m.kind.case === "execute";
 
 describe("worker protocol", () => {
   it("registers each function on its own: an invalid one is rejected by name, the others register", async () => {
     const w = createRawWorker(stack.executorUrl);
-    await w.send(hello([fn("good"), fn("bad", { retries: 99 }), fn("bad-if", { triggers: [{ kind: { case: "event", value: { event: "x", expression: "event.data.(" } } }] })]));
+    await w.send(
+      hello([
+        fn("good"),
+        fn("bad", { retries: 99 }),
+        fn("bad-if", { triggers: [{ kind: { case: "event", value: { event: "x", expression: "event.data.(" } } }] }),
+      ]),
+    );
     const reg = await w.next((m) => m.kind.case === "registered");
     if (reg.kind.case !== "registered") throw new Error("unreachable");
     const byId = new Map(reg.kind.value.functions.map((f) => [f.functionId, f]));
@@ -53,14 +62,25 @@ describe("worker protocol", () => {
     const complete = (req: ExecuteRequest, output: string) => ({
       kind: {
         case: "result" as const,
-        value: { requestId: req.requestId, leaseId: req.leaseId, runId: req.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: new TextEncoder().encode(output) }] },
+        value: {
+          requestId: req.requestId,
+          leaseId: req.leaseId,
+          runId: req.runId,
+          ops: [{ code: OpCode.RUN_COMPLETE, data: new TextEncoder().encode(output) }],
+        },
       },
     });
     // A checkpoint under the expired lease is fenced off like a result.
     await slow.send({
       kind: {
         case: "checkpoint",
-        value: { requestId: first.requestId, leaseId: first.leaseId, runId: first.runId, sequence: 1, ops: [{ code: OpCode.STEP_RAN, stepId: "x", userId: "x", data: new TextEncoder().encode("1") }] },
+        value: {
+          requestId: first.requestId,
+          leaseId: first.leaseId,
+          runId: first.runId,
+          sequence: 1,
+          ops: [{ code: OpCode.STEP_RAN, stepId: "x", userId: "x", data: new TextEncoder().encode("1") }],
+        },
       },
     });
     const cpAck = await slow.next((m) => m.kind.case === "resultAck" && m.kind.value.checkpointSequence === 1);
@@ -91,7 +111,15 @@ describe("worker protocol", () => {
     const second = (await other.next(isExecute, 2_000)).kind.value as ExecuteRequest;
     expect(second.runId).toBe(first.runId);
     await other.send({
-      kind: { case: "result", value: { requestId: second.requestId, leaseId: second.leaseId, runId: second.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: new TextEncoder().encode("1") }] } },
+      kind: {
+        case: "result",
+        value: {
+          requestId: second.requestId,
+          leaseId: second.leaseId,
+          runId: second.runId,
+          ops: [{ code: OpCode.RUN_COMPLETE, data: new TextEncoder().encode("1") }],
+        },
+      },
     });
     expect((await stack.runForEvent(ids[0]!)).status).toBe(RunStatus.COMPLETED);
     await other.close();
@@ -104,7 +132,10 @@ describe("worker protocol", () => {
     const { ids } = await stack.ingest.sendEvents({ events: [{ name: "proto/delta", data: { k: 1 } }] });
     const enc = (s: string) => new TextEncoder().encode(s);
     const stepRan = (req: ExecuteRequest, id: string, data: string) => ({
-      kind: { case: "result" as const, value: { requestId: req.requestId, leaseId: req.leaseId, runId: req.runId, ops: [{ code: OpCode.STEP_RAN, stepId: id, userId: id, data: enc(data) }] } },
+      kind: {
+        case: "result" as const,
+        value: { requestId: req.requestId, leaseId: req.leaseId, runId: req.runId, ops: [{ code: OpCode.STEP_RAN, stepId: id, userId: id, data: enc(data) }] },
+      },
     });
     const nextRequest = async (after: Set<string>) =>
       (await w.next((m) => isExecute(m) && !after.has((m.kind.value as ExecuteRequest).requestId))).kind.value as ExecuteRequest;
@@ -128,7 +159,12 @@ describe("worker protocol", () => {
     expect(full).toMatchObject({ requestId: r3.requestId, memoOffset: 0 });
     expect(full.memo.map((m) => m.stepId)).toEqual(["a", "b"]);
     expect(full.event?.event?.data).toEqual({ k: 1 });
-    await w.send({ kind: { case: "result", value: { requestId: full.requestId, leaseId: full.leaseId, runId: full.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: enc("3") }] } } });
+    await w.send({
+      kind: {
+        case: "result",
+        value: { requestId: full.requestId, leaseId: full.leaseId, runId: full.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: enc("3") }] },
+      },
+    });
     expect((await stack.runForEvent(ids[0]!)).status).toBe(RunStatus.COMPLETED);
     await w.close();
   });
@@ -140,13 +176,28 @@ describe("worker protocol", () => {
     const { ids } = await stack.ingest.sendEvents({ events: [{ name: "proto/nan", data: {} }] });
     const enc = (s: string) => new TextEncoder().encode(s);
     const r1 = (await w.next(isExecute)).kind.value as ExecuteRequest;
-    await w.send({ kind: { case: "result", value: { requestId: r1.requestId, leaseId: r1.leaseId, runId: r1.runId, ops: [{ code: OpCode.STEP_RAN, stepId: "py", userId: "py", data: enc('{"x": NaN}') }] } } });
+    await w.send({
+      kind: {
+        case: "result",
+        value: {
+          requestId: r1.requestId,
+          leaseId: r1.leaseId,
+          runId: r1.runId,
+          ops: [{ code: OpCode.STEP_RAN, stepId: "py", userId: "py", data: enc('{"x": NaN}') }],
+        },
+      },
+    });
     // The step failed for good: the next request carries it as an error, with its reason.
     const r2 = (await w.next((m) => isExecute(m) && (m.kind.value as ExecuteRequest).requestId !== r1.requestId)).kind.value as ExecuteRequest;
     const entry = [...r2.memo].find((m) => m.stepId === "py")!;
     expect(entry.result.case).toBe("error");
     expect(entry.result.case === "error" && entry.result.value.message).toMatch(/^\[invalid_output\] step "py" output is not strict JSON \(RFC 8259\)/);
-    await w.send({ kind: { case: "result", value: { requestId: r2.requestId, leaseId: r2.leaseId, runId: r2.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: enc("[1,]") }] } } });
+    await w.send({
+      kind: {
+        case: "result",
+        value: { requestId: r2.requestId, leaseId: r2.leaseId, runId: r2.runId, ops: [{ code: OpCode.RUN_COMPLETE, data: enc("[1,]") }] },
+      },
+    });
     const run = await stack.runForEvent(ids[0]!);
     expect(run.status).toBe(RunStatus.FAILED);
     expect(run.error!.code).toBe(ErrorCode.PROTOCOL);

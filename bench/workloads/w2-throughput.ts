@@ -8,7 +8,11 @@ export async function w2(b: Bench, sizes: Sizes, variant: Variant): Promise<Work
   const steps = 3;
   const n = sizes.w2Runs;
   const t0 = Date.now();
-  const eventIds = await sendMany(b, chainEvent(variant), Array.from({ length: n }, () => ({ steps })));
+  const eventIds = await sendMany(
+    b,
+    chainEvent(variant),
+    Array.from({ length: n }, () => ({ steps })),
+  );
   const sentMs = Date.now() - t0;
   const r0 = Date.now();
   const runIds = await b.runIdsFor(eventIds, chainFn(variant));
@@ -30,7 +34,14 @@ export async function w2(b: Bench, sizes: Sizes, variant: Variant): Promise<Work
       // Wall = send → the last run's ended_at (as WatchRun reported it): independent of how
       // quickly the bench's bounded watches get to each run.
       { name: "wall", value: serverWallMs, unit: "ms", kind: "latency", headline: true },
-      { name: "runsPerSec", value: round((done.length / serverWallMs) * 1000), unit: "runs/s", kind: "throughput", target: { op: ">=", value: 1000 }, headline: true },
+      {
+        name: "runsPerSec",
+        value: round((done.length / serverWallMs) * 1000),
+        unit: "runs/s",
+        kind: "throughput",
+        target: { op: ">=", value: 1000 },
+        headline: true,
+      },
       { name: "stepsPerSec", value: round((done.length * steps * 1000) / serverWallMs), unit: "steps/s", kind: "throughput", headline: true },
       { name: "wallObserved", value: wallMs, unit: "ms", kind: "latency" },
       { name: "runsPerSecObserved", value: round((done.length / wallMs) * 1000), unit: "runs/s", kind: "throughput" },

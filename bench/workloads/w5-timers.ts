@@ -8,7 +8,12 @@ import { capErrors, checkRuns, json, sendChunked, type Sizes, type WorkloadResul
 export async function w5(b: Bench, sizes: Sizes): Promise<WorkloadResult> {
   const n = sizes.w5Runs;
   const t0 = Date.now();
-  const runIds = await sendChunked(b, "bench/nap", "nap", Array.from({ length: n }, (_, i) => ({ i })));
+  const runIds = await sendChunked(
+    b,
+    "bench/nap",
+    "nap",
+    Array.from({ length: n }, (_, i) => ({ i })),
+  );
   const { watched, errors } = await b.watchAll(runIds, { batch: sizes.watchBatch, deadlineMs: sizes.batchDeadlineMs });
   checkRuns(watched, RunStatus.COMPLETED, errors);
   const outs = watched.filter((w) => w?.run.status === RunStatus.COMPLETED).map((w) => json(w!.run.output) as { due: number; woke: number });

@@ -8,7 +8,12 @@ export async function w6(b: Bench, sizes: Sizes): Promise<WorkloadResult> {
   const n = sizes.w6Runs;
   const before = b.rss();
   const t0 = Date.now();
-  const runIds = await sendChunked(b, "bench/park", "park", Array.from({ length: n }, (_, i) => ({ k: `k${i}` })));
+  const runIds = await sendChunked(
+    b,
+    "bench/park",
+    "park",
+    Array.from({ length: n }, (_, i) => ({ k: `k${i}` })),
+  );
   const { watched, errors } = await b.watchAll(runIds, {
     batch: sizes.watchBatch,
     deadlineMs: sizes.batchDeadlineMs * 2,

@@ -27,10 +27,11 @@ export function startProcess(name: string, args: string[], env: Record<string, s
     }
     lines.push(line);
     if (process.env.TENAX_TEST_VERBOSE) process.stderr.write(`[${name}] ${raw}\n`);
-    for (const w of waiters) if (w.pred(line)) {
-      waiters.delete(w);
-      w.resolve(line);
-    }
+    for (const w of waiters)
+      if (w.pred(line)) {
+        waiters.delete(w);
+        w.resolve(line);
+      }
   };
   createInterface({ input: child.stdout! }).on("line", onLine);
   createInterface({ input: child.stderr! }).on("line", onLine);
@@ -47,7 +48,10 @@ export function startProcess(name: string, args: string[], env: Record<string, s
         const w = { pred, resolve: (l: LogLine) => (clearTimeout(t), resolve(l)) };
         const t = setTimeout(() => {
           waiters.delete(w);
-          const tail = lines.slice(-15).map((l) => JSON.stringify(l)).join("\n");
+          const tail = lines
+            .slice(-15)
+            .map((l) => JSON.stringify(l))
+            .join("\n");
           reject(new Error(`${name}: no matching log line within ${timeoutMs} ms; last lines:\n${tail}`));
         }, timeoutMs);
         waiters.add(w);
@@ -55,7 +59,14 @@ export function startProcess(name: string, args: string[], env: Record<string, s
           if (!waiters.has(w)) return;
           waiters.delete(w);
           clearTimeout(t);
-          reject(new Error(`${name} exited (${code}) before the awaited log line; last lines:\n${lines.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`));
+          reject(
+            new Error(
+              `${name} exited (${code}) before the awaited log line; last lines:\n${lines
+                .slice(-15)
+                .map((l) => JSON.stringify(l))
+                .join("\n")}`,
+            ),
+          );
         });
       });
     },

@@ -18,10 +18,11 @@ export function createRawWorker(executorUrl: string) {
   const done = (async () => {
     for await (const msg of client.connect(out, { signal: abort.signal })) {
       received.push(msg);
-      for (const w of waiters) if (w.pred(msg)) {
-        waiters.delete(w);
-        w.resolve(msg);
-      }
+      for (const w of waiters)
+        if (w.pred(msg)) {
+          waiters.delete(w);
+          w.resolve(msg);
+        }
     }
   })().catch(() => {});
   return {

@@ -22,25 +22,21 @@ const sideEffect = async (runId: string, step: string) => {
   }
 };
 
-const threeSteps = tenax.createFunction(
-  { id: "three-steps", retries: 2 },
-  { event: "test/three" },
-  async ({ event, step, runId }) => {
-    const a = await step.run("one", async () => {
-      await sideEffect(runId, "one");
-      return { n: (event.data as { n: number }).n + 1 };
-    });
-    const b = await step.run("two", async () => {
-      await sideEffect(runId, "two");
-      return a.n * 10;
-    });
-    const c = await step.run("three", async () => {
-      await sideEffect(runId, "three");
-      return `${b}!`;
-    });
-    return { a, b, c };
-  },
-);
+const threeSteps = tenax.createFunction({ id: "three-steps", retries: 2 }, { event: "test/three" }, async ({ event, step, runId }) => {
+  const a = await step.run("one", async () => {
+    await sideEffect(runId, "one");
+    return { n: (event.data as { n: number }).n + 1 };
+  });
+  const b = await step.run("two", async () => {
+    await sideEffect(runId, "two");
+    return a.n * 10;
+  });
+  const c = await step.run("three", async () => {
+    await sideEffect(runId, "three");
+    return `${b}!`;
+  });
+  return { a, b, c };
+});
 
 const bigMemo = tenax.createFunction({ id: "big-memo" }, { event: "test/big" }, async ({ step }) => {
   const sizes: number[] = [];
@@ -60,11 +56,9 @@ const flaky = tenax.createFunction({ id: "flaky", retries: 3 }, { event: "test/f
   return { v };
 });
 
-const filtered = tenax.createFunction(
-  { id: "filtered" },
-  { event: "test/filtered", if: "event.data.amount > 100" },
-  async ({ event }) => ({ amount: (event.data as { amount: number }).amount }),
-);
+const filtered = tenax.createFunction({ id: "filtered" }, { event: "test/filtered", if: "event.data.amount > 100" }, async ({ event }) => ({
+  amount: (event.data as { amount: number }).amount,
+}));
 
 const worker = await tenax.connect({
   functions: [threeSteps, bigMemo, flaky, filtered],

@@ -17,7 +17,10 @@ describe("fromErrorInfoJson", () => {
   });
 
   it("reads the reason (an enum name) into what deserializeError turns into a slug", () => {
-    const json = toJson(ErrorInfoSchema, create(ErrorInfoSchema, { code: ErrorCode.TIMEOUT, reason: ErrorReason.INVOKE_TIMEOUT, name: "InvokeTimeoutError", message: "[invoke_timeout] …" }));
+    const json = toJson(
+      ErrorInfoSchema,
+      create(ErrorInfoSchema, { code: ErrorCode.TIMEOUT, reason: ErrorReason.INVOKE_TIMEOUT, name: "InvokeTimeoutError", message: "[invoke_timeout] …" }),
+    );
     expect(json).toMatchObject({ reason: "ERROR_REASON_INVOKE_TIMEOUT" });
     const info = fromErrorInfoJson(json)!;
     expect(info).toMatchObject({ code: ErrorCode.TIMEOUT, reason: ErrorReason.INVOKE_TIMEOUT });

@@ -61,7 +61,7 @@ describe("serializeError / deserializeError", () => {
     expect(serializeError("boom").reason).toBe(ErrorReason.UNSPECIFIED);
     // A StepError has its step's reason: none for a user error, the executor's otherwise.
     expect(serializeError(new StepError("x", { stepId: "a" })).reason).toBe(ErrorReason.UNSPECIFIED);
-    const tooLong = new StepError("[sleep_too_long] step \"a\": …", { stepId: "a", reason: "sleep_too_long" });
+    const tooLong = new StepError('[sleep_too_long] step "a": …', { stepId: "a", reason: "sleep_too_long" });
     expect(tooLong.reason).toBe("sleep_too_long");
     expect(serializeError(tooLong)).toMatchObject({ code: ErrorCode.STEP_FAILED, reason: ErrorReason.SLEEP_TOO_LONG });
     expect(new StepError("x", { stepId: "a" })).not.toHaveProperty("reason");

@@ -9,7 +9,14 @@ describe("fromEventJson", () => {
       data: { a: 1 },
       ts: 1_700_000_000_123,
     });
-    expect(fromEventJson({ id: "e2", name: "n", user: { id: "u" }, ts: 5, v: "2" })).toEqual({ id: "e2", name: "n", data: {}, user: { id: "u" }, ts: 5, v: "2" });
+    expect(fromEventJson({ id: "e2", name: "n", user: { id: "u" }, ts: 5, v: "2" })).toEqual({
+      id: "e2",
+      name: "n",
+      data: {},
+      user: { id: "u" },
+      ts: 5,
+      v: "2",
+    });
   });
 
   it("never throws", () => {

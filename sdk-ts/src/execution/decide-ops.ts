@@ -26,7 +26,12 @@ export interface DecisionInput {
  * INVOKE_FUNCTION / SEND_EVENT for the steps the executor carries out).
  * YIELD instead of running a step inline when `shouldYield` says so.
  */
-export async function decideOps(state: ExecutionState, outcome: HandlerOutcome | undefined, logScope: LogScope, input: DecisionInput): Promise<ExecutionReport> {
+export async function decideOps(
+  state: ExecutionState,
+  outcome: HandlerOutcome | undefined,
+  logScope: LogScope,
+  input: DecisionInput,
+): Promise<ExecutionReport> {
   const warnings: ExecutionWarning[] = [];
   const found = state.found;
   // Stored results the handler skipped although it got past them: its steps

@@ -281,10 +281,13 @@ describe("executeFunction: run outcome", () => {
 
 describe("executeFunction: steps carried out by the executor", () => {
   it("reports a single new sleep as its op instead of STEP_RAN", async () => {
-    const ops = await run(async ({ step }) => {
-      await step.run("a", () => 1);
-      await step.sleep("nap", "1s");
-    }, { memo: [hit("a", 1)], now: () => 1000 });
+    const ops = await run(
+      async ({ step }) => {
+        await step.run("a", () => 1);
+        await step.sleep("nap", "1s");
+      },
+      { memo: [hit("a", 1)], now: () => 1000 },
+    );
     expect(ops).toEqual([
       { code: OpCode.SLEEP, stepId: sha1("nap"), userId: "nap", name: "nap", stepType: "step.sleep", opts: { case: "sleep", value: { untilMs: 2000n } } },
     ]);
@@ -372,8 +375,7 @@ describe("executeFunction: memo order", () => {
   });
 
   it("replays a race between a finished sleep and a step by memo order", async () => {
-    const handler = async ({ step }: HandlerContext) =>
-      Promise.race([step.run("fast", () => "fast"), step.sleep("slow", "20s").then(() => "slow")]);
+    const handler = async ({ step }: HandlerContext) => Promise.race([step.run("fast", () => "fast"), step.sleep("slow", "20s").then(() => "slow")]);
     expect(await run(handler, { memo: [hit("slow", null), hit("fast", "fast")] })).toEqual([{ code: OpCode.RUN_COMPLETE, data: json("slow") }]);
     expect(await run(handler, { memo: [hit("fast", "fast"), hit("slow", null)] })).toEqual([{ code: OpCode.RUN_COMPLETE, data: json("fast") }]);
   });

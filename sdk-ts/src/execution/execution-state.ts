@@ -8,11 +8,7 @@ import type { StepIdentity } from "./ops.js";
 import { createReplayOrder } from "./replay-order.js";
 
 /** A step the handler reached that the memo has no result for. */
-export type FoundStep = StepIdentity &
-  (
-    | { kind: "inline"; run: () => unknown }
-    | { kind: "op"; op: StepOpOptions }
-  );
+export type FoundStep = StepIdentity & ({ kind: "inline"; run: () => unknown } | { kind: "op"; op: StepOpOptions });
 
 export interface ExecutionState extends StepHost {
   /** New steps, in discovery order. */

@@ -15,7 +15,12 @@ export type MemoDecode = ((value: unknown) => unknown) | undefined;
 export function readMemo(entry: MemoEntryInput, userId: string, decode: MemoDecode): MemoOutcome {
   if (entry.error) {
     const info = entry.error;
-    const error = new StepError(info.message || `step "${userId}" failed`, { stepId: userId, cause: deserializeError(info), stack: info.stack, reason: info.reason ? reasonSlug(info.reason) : undefined });
+    const error = new StepError(info.message || `step "${userId}" failed`, {
+      stepId: userId,
+      cause: deserializeError(info),
+      stack: info.stack,
+      reason: info.reason ? reasonSlug(info.reason) : undefined,
+    });
     return { ok: false, error };
   }
   let value: unknown;

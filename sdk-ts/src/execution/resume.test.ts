@@ -68,7 +68,10 @@ describe("Execution.resume", () => {
   });
 
   it("logs each line once, with the same fields as replays do", async () => {
-    const record = (lines: string[]): Logger => ({ ...silent, info: (message: string, fields?: LogFields) => void lines.push(`${message} ${JSON.stringify(fields)}`) });
+    const record = (lines: string[]): Logger => ({
+      ...silent,
+      info: (message: string, fields?: LogFields) => void lines.push(`${message} ${JSON.stringify(fields)}`),
+    });
     const handler = async ({ step, logger }: HandlerContext) => {
       logger.info("start");
       await step.run("a", () => logger.info("in a"));

@@ -2,7 +2,6 @@ const ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n",
 
 /** `value` as a double-quoted CEL string literal: backslash, quote and control characters escaped. */
 export function celString(value: string): string {
-  // eslint-disable-next-line no-control-regex
   const body = value.replace(/[\\"\u0000-\u001f\u007f]/g, (ch) => ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return `"${body}"`;
 }

@@ -86,7 +86,13 @@ describe("onFailure", () => {
     const cause = Object.assign(new TypeError("card declined"), { status: 402 });
     const error = new StepError("card declined", { stepId: "charge", cause });
     const event = failedEvent(error);
-    const { ops } = await executeHandler(fn.failureFunction!.handler, { runId: "run-failure", functionId: "process-order-failure", attempt: 1, event, events: [event] });
+    const { ops } = await executeHandler(fn.failureFunction!.handler, {
+      runId: "run-failure",
+      functionId: "process-order-failure",
+      attempt: 1,
+      event,
+      events: [event],
+    });
 
     expect(ops[0]).toMatchObject({ code: OpCode.STEP_RAN, userId: "notify" });
     expect(JSON.parse(text(ops[0].data))).toBe("order o1: card declined");

@@ -20,7 +20,10 @@ describe("toFunctionConfig", () => {
       expect.objectContaining({ case: "event", value: expect.objectContaining({ event: "order/created", expression: "event.data.total > 0" }) }),
       expect.objectContaining({ case: "cron", value: expect.objectContaining({ cron: "0 9 * * *" }) }),
     ]);
-    expect(config.concurrency.map((c) => [c.limit, c.key])).toEqual([[5, ""], [1, "event.data.userId"]]);
+    expect(config.concurrency.map((c) => [c.limit, c.key])).toEqual([
+      [5, ""],
+      [1, "event.data.userId"],
+    ]);
     expect(config.cancelOn[0]).toMatchObject({ event: "order/cancelled", match: "data.orderId", timeoutMs: 3_600_000n });
     expect(config.timeouts).toMatchObject({ startMs: 30_000n, runMs: 60_000n });
     expect(config.checkpointing).toMatchObject({ enabled: true, maxIntervalMs: 500n });
@@ -52,6 +55,8 @@ describe("toFunctionConfig", () => {
     [{ id: "f" }, { event: "e", cron: "* * * * *" } as never, /triggers\[0\]/],
     [{ id: "" }, { event: "e" }, /id/],
   ])("rejects %j", (options, trigger, message) => {
-    expect(() => toFunctionConfig(options, trigger as never)).toThrowError(expect.objectContaining({ code: "invalid_config", message: expect.stringMatching(message) }));
+    expect(() => toFunctionConfig(options, trigger as never)).toThrowError(
+      expect.objectContaining({ code: "invalid_config", message: expect.stringMatching(message) }),
+    );
   });
 });

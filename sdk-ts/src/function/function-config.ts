@@ -1,13 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import {
-  CancelOnSchema,
-  ConcurrencyLimitSchema,
-  FunctionConfigSchema,
-  TimeoutsSchema,
-  TriggerSchema,
-  type FunctionConfig,
-  type Trigger,
-} from "@tenax/proto";
+import { CancelOnSchema, ConcurrencyLimitSchema, FunctionConfigSchema, TimeoutsSchema, TriggerSchema, type FunctionConfig, type Trigger } from "@tenax/proto";
 import { TenaxError } from "../errors/tenax-error.js";
 import { parseDuration, type Duration } from "../time/duration.js";
 import { toCheckpointing } from "./checkpointing.js";
@@ -22,16 +14,11 @@ const MAX_RETRIES = 20;
  * this only gives early feedback. `defaults` (the client's) fill in options
  * left undefined: `checkpointing` only.
  */
-export function toFunctionConfig(
-  options: FunctionOptions<any>,
-  trigger: TriggerOptions | TriggerOptions[],
-  defaults: FunctionDefaults = {},
-): FunctionConfig {
+export function toFunctionConfig(options: FunctionOptions<any>, trigger: TriggerOptions | TriggerOptions[], defaults: FunctionDefaults = {}): FunctionConfig {
   if (typeof options?.id !== "string" || options.id.trim() === "") {
     throw new TenaxError("invalid_config", "createFunction(): `id` must be a non-empty string");
   }
-  const fail = (field: string, problem: string) =>
-    new TenaxError("invalid_config", `function "${options.id}": ${field} ${problem}`);
+  const fail = (field: string, problem: string) => new TenaxError("invalid_config", `function "${options.id}": ${field} ${problem}`);
   const ms = (field: string, value: Duration | undefined): bigint => {
     if (value === undefined) return 0n;
     try {

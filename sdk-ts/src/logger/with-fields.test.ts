@@ -20,7 +20,12 @@ describe("withFields", () => {
     const err = new Error("x");
     (logger.info as (...args: unknown[]) => void)("c %s", err);
     logger.child!({ stepId: "s" }).info("d");
-    expect(calls).toEqual([["a", { runId: "r1" }], ["b", { runId: "mine", n: 1 }], ["c %s", err, { runId: "r1" }], ["d", { runId: "r1", stepId: "s" }]]);
+    expect(calls).toEqual([
+      ["a", { runId: "r1" }],
+      ["b", { runId: "mine", n: 1 }],
+      ["c %s", err, { runId: "r1" }],
+      ["d", { runId: "r1", stepId: "s" }],
+    ]);
   });
 
   it("calls the methods on the logger itself (this is kept)", () => {
@@ -57,7 +62,10 @@ describe("createRunLogger", () => {
     logger.info("one");
     logger.info("two", { n: 2 });
     expect(child).toHaveBeenCalledTimes(1);
-    expect(info.mock.calls).toEqual([["one", { runId: "r1" }], ["two", { runId: "r1", n: 2 }]]);
+    expect(info.mock.calls).toEqual([
+      ["one", { runId: "r1" }],
+      ["two", { runId: "r1", n: 2 }],
+    ]);
   });
 });
 

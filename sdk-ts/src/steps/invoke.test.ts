@@ -16,7 +16,13 @@ describe("step.invoke", () => {
   it("emits INVOKE_FUNCTION for a function of the same app (app_id empty)", async () => {
     const { ops } = await executeHandler(async ({ step }) => step.invoke("make-report", { function: report, data: { userId: "u7" }, timeout: "10m" }));
     expect(ops).toHaveLength(1);
-    expect(ops[0]).toMatchObject({ code: OpCode.INVOKE_FUNCTION, stepId: sha1("make-report"), userId: "make-report", name: "make-report", stepType: "step.invoke" });
+    expect(ops[0]).toMatchObject({
+      code: OpCode.INVOKE_FUNCTION,
+      stepId: sha1("make-report"),
+      userId: "make-report",
+      name: "make-report",
+      stepType: "step.invoke",
+    });
     expect(ops[0].opts).toMatchObject({
       case: "invoke",
       value: { functionId: "generate-report", appId: "", timeoutAtMs: BigInt(NOW + 600_000) },
@@ -89,7 +95,9 @@ describe("step.invoke", () => {
     expect(caught).toMatchObject({ name: "StepError", code: "step_failed", stepId: "call", reason: "function_not_found", message });
     expect(caught.cause).toMatchObject({ name: "StepError", reason: "function_not_found", message });
     const { ops } = await executeHandler(async ({ step }) => step.invoke("call", { function: "nope" }), { memo });
-    expect(ops).toMatchObject([{ code: OpCode.RUN_ERROR, noRetry: true, error: { code: ErrorCode.STEP_FAILED, reason: ErrorReason.FUNCTION_NOT_FOUND, message } }]);
+    expect(ops).toMatchObject([
+      { code: OpCode.RUN_ERROR, noRetry: true, error: { code: ErrorCode.STEP_FAILED, reason: ErrorReason.FUNCTION_NOT_FOUND, message } },
+    ]);
   });
 
   it.each([

@@ -39,8 +39,7 @@ export interface InvokeTool {
 export function createInvokeTool(host: StepHost): InvokeTool {
   return (id: string, options: InvokeOptions<TenaxFunction<any, any> | string>) => {
     requireStepId("step.invoke", id);
-    const invalid = (problem: string, cause?: unknown) =>
-      new NonRetriableError(`step.invoke("${id}"): ${problem}`, { code: "invalid_invoke", cause });
+    const invalid = (problem: string, cause?: unknown) => new NonRetriableError(`step.invoke("${id}"): ${problem}`, { code: "invalid_invoke", cause });
     if (typeof options !== "object" || options === null) throw invalid("options { function } are required");
     const target = targetOf(options.function, host.appId);
     if (!target) throw invalid(`\`function\` must be a function from createFunction() or a function id, got ${describeInput(options.function)}`);

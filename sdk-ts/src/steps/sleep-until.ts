@@ -19,10 +19,9 @@ export function createSleepUntilTool(host: StepHost): SleepUntilTool {
     requireStepId("step.sleepUntil", id);
     const untilMs = toEpochMs(at);
     if (untilMs === undefined) {
-      throw new NonRetriableError(
-        `step.sleepUntil("${id}"): invalid date ${describeInput(at)}; use a Date, an ISO 8601 string or ms since the epoch`,
-        { code: "invalid_date" },
-      );
+      throw new NonRetriableError(`step.sleepUntil("${id}"): invalid date ${describeInput(at)}; use a Date, an ISO 8601 string or ms since the epoch`, {
+        code: "invalid_date",
+      });
     }
     checkWaitLimit("step.sleepUntil", id, `the sleep until ${new Date(untilMs).toISOString()}`, untilMs - host.now(), "sleep_too_long");
     return host.handle({

@@ -24,10 +24,13 @@ export function parseStepDuration(tool: string, id: string, field: string, value
   try {
     return parseDuration(value);
   } catch (err) {
-    throw new NonRetriableError(`${tool}("${id}"): ${field} ${describeInput(value)} is not a valid duration; use ms or a string like "30s", "5m", "1h", "2d", "1w"`, {
-      code: "invalid_duration",
-      cause: err,
-    });
+    throw new NonRetriableError(
+      `${tool}("${id}"): ${field} ${describeInput(value)} is not a valid duration; use ms or a string like "30s", "5m", "1h", "2d", "1w"`,
+      {
+        code: "invalid_duration",
+        cause: err,
+      },
+    );
   }
 }
 

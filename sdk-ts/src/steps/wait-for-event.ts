@@ -41,7 +41,7 @@ export function createWaitForEventTool(host: StepHost): WaitForEventTool {
     if (typeof options !== "object" || options === null) throw invalid("options { event, timeout } are required");
     const { event, timeout, match, if: expression } = options;
     if (typeof event !== "string" || event === "") throw invalid("`event` must be a non-empty event name");
-    if (timeout === undefined || timeout === null) throw invalid("`timeout` is required (e.g. \"1h\")");
+    if (timeout === undefined || timeout === null) throw invalid('`timeout` is required (e.g. "1h")');
     if (match !== undefined && expression !== undefined) throw invalid("use either `match` or `if`, not both");
     if (match !== undefined && (typeof match !== "string" || match === "")) throw invalid("`match` must be a non-empty field path");
     if (expression !== undefined && (typeof expression !== "string" || expression === "")) throw invalid("`if` must be a non-empty expression");

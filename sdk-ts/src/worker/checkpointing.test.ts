@@ -46,7 +46,8 @@ function wire(conn: FakeConnection): string[] {
       const c = m.kind.value;
       return [`checkpoint ${c.sequence} ${c.requestId}/${c.leaseId}/${c.runId}: ${c.ops.map((op) => `${OpCode[op.code]} ${op.userId}`).join(", ")}`];
     }
-    if (m.kind.case === "result") return [`result ${m.kind.value.requestId}: ${m.kind.value.ops.map((op) => [OpCode[op.code], op.userId].filter(Boolean).join(" ")).join(", ")}`];
+    if (m.kind.case === "result")
+      return [`result ${m.kind.value.requestId}: ${m.kind.value.ops.map((op) => [OpCode[op.code], op.userId].filter(Boolean).join(" ")).join(", ")}`];
     return [];
   });
 }
@@ -83,7 +84,8 @@ const ackAll = (conn: FakeConnection, requestId = "req-1") => {
   conn.send({ case: "resultAck", value: { requestId, accepted: true } });
 };
 
-const steps = (ids: string[], body: (id: string) => unknown = (id) => id): Handler =>
+const steps =
+  (ids: string[], body: (id: string) => unknown = (id) => id): Handler =>
   async ({ step }) => {
     const out: unknown[] = [];
     for (const id of ids) out.push(await step.run(id, () => body(id)));
@@ -141,7 +143,10 @@ describe("checkpointing worker", () => {
     const memo = checkpoint.ops.map((op) => ({ stepId: op.stepId, result: { case: "data" as const, value: op.data } }));
     conn.send({ case: "execute", value: execute({ maxRuntimeMs: 60_000n }, { requestId: "req-2", memo }) });
     const result = await conn.take("result");
-    const rest = ["a", "b", "c", "d", "e"].slice(done.length).map((id) => `STEP_RAN ${id}`).join(", ");
+    const rest = ["a", "b", "c", "d", "e"]
+      .slice(done.length)
+      .map((id) => `STEP_RAN ${id}`)
+      .join(", ");
     expect(wire(conn).slice(2)).toEqual([`checkpoint 1 req-2/lease-1/run-1: ${rest}`, "result req-2: RUN_COMPLETE"]);
     expect(JSON.parse(text(result.ops[0].data))).toEqual(["a", "b", "c", "d", "e"]);
     expect(ran).toEqual(["a", "b", "c", "d", "e"]);
@@ -160,7 +165,10 @@ describe("checkpointing worker", () => {
       return "done";
     });
     const run = async (requestId: string, mode: string) => {
-      conn.send({ case: "execute", value: execute({}, { requestId, runId: requestId, event: { event: { id: requestId, name: "order/created", data: { mode }, ts: 5n } } }) });
+      conn.send({
+        case: "execute",
+        value: execute({}, { requestId, runId: requestId, event: { event: { id: requestId, name: "order/created", data: { mode }, ts: 5n } } }),
+      });
       const result = await conn.take("result");
       ackAll(conn, requestId);
       return result;

@@ -247,7 +247,10 @@ describe("worker", () => {
     );
     worker = await tenax.connect({ functions: [fn] });
     const conn = await server.nextConnection();
-    conn.send({ case: "execute", value: execute({ functionId: "ops", memo: [{ stepId: sha1("removed"), result: { case: "data", value: new TextEncoder().encode("1") } }] }) });
+    conn.send({
+      case: "execute",
+      value: execute({ functionId: "ops", memo: [{ stepId: sha1("removed"), result: { case: "data", value: new TextEncoder().encode("1") } }] }),
+    });
     const result = await conn.take("result");
     expect(result.ops.map((op) => [op.code, op.userId, op.opts.case])).toEqual([
       [OpCode.SLEEP, "due", "sleep"],
@@ -334,7 +337,10 @@ describe("tenax.send", () => {
     server = await startFakeServer();
     const tenax = new Tenax({ id: "shop", ingestUrl: server.url, eventKey: "ek", logger: quiet() });
     const at = new Date("2024-05-06T07:08:09.000Z");
-    const { ids } = await tenax.send([{ name: "order/created", data: { at, n: 1 } }, { name: "b", id: "fixed", ts: 42 }]);
+    const { ids } = await tenax.send([
+      { name: "order/created", data: { at, n: 1 } },
+      { name: "b", id: "fixed", ts: 42 },
+    ]);
     expect(ids).toEqual(["evt-1-0", "fixed"]);
     const [{ request, headers }] = server.sends;
     expect(headers.get("authorization")).toBe("Bearer ek");

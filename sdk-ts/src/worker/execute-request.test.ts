@@ -7,23 +7,17 @@ import { executeRequestInit, json, sha1, silent, text } from "../testing/execute
 import { createCheckpointBuffer } from "./checkpoint-buffer.js";
 import { executeRequest, MAX_STEP_OUTPUT_BYTES, type ExecuteRequestOptions } from "./execute-request.js";
 
-const checkpointing = (init: { bufferedSteps?: number; maxIntervalMs?: bigint; maxRuntimeMs?: bigint } = {}) => ({
-  enabled: true,
-  bufferedSteps: 10,
-  maxIntervalMs: 0n,
-  maxRuntimeMs: 60_000n,
-  ...init,
-});
-
 function request(init: Record<string, unknown> = {}) {
   return create(ExecuteRequestSchema, executeRequestInit(init));
 }
 
-const entry = (userId: string, value: unknown): MemoEntry =>
-  ({ stepId: sha1(userId), result: { case: "data", value: json(value) } }) as MemoEntry;
+const entry = (userId: string, value: unknown): MemoEntry => ({ stepId: sha1(userId), result: { case: "data", value: json(value) } }) as MemoEntry;
 
 /** Runs a request with a checkpoint buffer recording what it sends (never by time). */
-async function run(handler: (ctx: HandlerContext) => unknown, options: Partial<ExecuteRequestOptions> & { bufferedSteps?: number; maxRuntimeMs?: number } = {}) {
+async function run(
+  handler: (ctx: HandlerContext) => unknown,
+  options: Partial<ExecuteRequestOptions> & { bufferedSteps?: number; maxRuntimeMs?: number } = {},
+) {
   const sent: Checkpoint[] = [];
   const buffer = createCheckpointBuffer({
     request: { requestId: "req-1", leaseId: "lease-1", runId: "run-1" },

@@ -8,7 +8,7 @@ import type { Handler, HandlerContext } from "../function/types.js";
 import type { LogFields, Logger } from "../logger/logger.js";
 import { driveRun, type DriveOptions, type RunState } from "../testing/continuation-executor.js";
 import { json, silent } from "../testing/execute-handler.js";
-import { createFakeSession, type FakeSession } from "../testing/fake-session.js";
+import { createFakeSession } from "../testing/fake-session.js";
 import { createMemoCache } from "./memo-cache.js";
 import { createRequestRunner } from "./request-runner.js";
 import { createSemaphore } from "./semaphore.js";
@@ -116,7 +116,13 @@ describe("warm continuation", () => {
     // r2 errs (warm); r3 (attempt 1, new lease) replays s0, s1; r4 (attempt 0) replays s0..s2.
     expect(outside.warm).toHaveLength(6 + 1 + 2 + 3);
     // s2 succeeded on its retry (attempt 1); the attempt is back to 0 after it.
-    expect(warm.output).toEqual([[0, 0], [1, 0], [2, 1], [3, 0], [4, 0]]);
+    expect(warm.output).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 1],
+      [3, 0],
+      [4, 0],
+    ]);
   });
 
   it("replays after the idle timeout evicted the suspended execution, leaving no timer", async () => {
@@ -139,7 +145,10 @@ describe("warm continuation", () => {
   });
 
   it("logs every line exactly once, as a cold replay does", async () => {
-    const record = (lines: string[]): Logger => ({ ...silent, info: (message: string, fields?: LogFields) => void lines.push(`${message} ${JSON.stringify(fields)}`) });
+    const record = (lines: string[]): Logger => ({
+      ...silent,
+      info: (message: string, fields?: LogFields) => void lines.push(`${message} ${JSON.stringify(fields)}`),
+    });
     const handler: Handler = async ({ step, logger }) => {
       for (let i = 0; i < 3; i++) {
         logger.info(`before s${i}`);
@@ -275,7 +284,10 @@ describe("warm continuation: nothing retained", () => {
   it("frees suspended executions evicted by a closed session", async () => {
     const refs: Array<WeakRef<object>> = [];
     const { runner, session } = setup(tracked(refs));
-    runner.handleExecute(session, create(ExecuteRequestSchema, { requestId: "r1", leaseId: "l1", runId: "run-1", functionId: "fn", event: { event: { id: "e", name: "x" } } }));
+    runner.handleExecute(
+      session,
+      create(ExecuteRequestSchema, { requestId: "r1", leaseId: "l1", runId: "run-1", functionId: "fn", event: { event: { id: "e", name: "x" } } }),
+    );
     await session.nextResult();
     expect(runner.suspended()).toBe(1);
     expect(await collected(refs)).toBe(false);

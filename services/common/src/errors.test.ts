@@ -32,14 +32,19 @@ describe("error reasons (the closed list in errors.proto)", () => {
   });
 
   it("prefixes a message with the slug once, and not at all without a reason", () => {
-    expect(reasonMessage(ErrorReason.WAIT_TOO_LONG, "step \"w\": too long")).toBe('[wait_too_long] step "w": too long');
+    expect(reasonMessage(ErrorReason.WAIT_TOO_LONG, 'step "w": too long')).toBe('[wait_too_long] step "w": too long');
     expect(reasonMessage(ErrorReason.UNSPECIFIED, "boom")).toBe("boom");
   });
 
   it("ReasonError keeps reason and detail apart from the message", () => {
     const err = new ReasonError(ErrorReason.INVALID_CRON, '"* *": expected 5 fields');
     expect(err).toBeInstanceOf(Error);
-    expect(err).toMatchObject({ name: "ReasonError", reason: ErrorReason.INVALID_CRON, detail: '"* *": expected 5 fields', message: '[invalid_cron] "* *": expected 5 fields' });
+    expect(err).toMatchObject({
+      name: "ReasonError",
+      reason: ErrorReason.INVALID_CRON,
+      detail: '"* *": expected 5 fields',
+      message: '[invalid_cron] "* *": expected 5 fields',
+    });
     expect(reasonOfError(err, ErrorReason.INTERNAL)).toEqual({ reason: ErrorReason.INVALID_CRON, detail: '"* *": expected 5 fields' });
     expect(reasonOfError(new Error("plain"), ErrorReason.INTERNAL)).toEqual({ reason: ErrorReason.INTERNAL, detail: "plain" });
     expect(reasonOfError("text", ErrorReason.INTERNAL)).toEqual({ reason: ErrorReason.INTERNAL, detail: "text" });

@@ -36,7 +36,18 @@ export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   if (err instanceof ReasonError) return new ReasonConnectError(err.reason, err.detail, Code.Internal);
   const e = err as { code?: string; message?: string };
-  const transient = ["ECONNREFUSED", "ECONNRESET", "57P01", "57P02", "57P03", "08006", "08001", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED"];
+  const transient = [
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "57P01",
+    "57P02",
+    "57P03",
+    "08006",
+    "08001",
+    "CONNECTION_CLOSED",
+    "CONNECTION_ENDED",
+    "CONNECTION_DESTROYED",
+  ];
   if (e?.code && transient.includes(e.code)) {
     return new ReasonConnectError(ErrorReason.DATABASE_UNAVAILABLE, e.message ?? e.code, Code.Unavailable);
   }

@@ -37,7 +37,7 @@ export function routeConnection(socket: net.Socket, handlers: RouteHandlers): vo
   };
   const onEnd = () => drop("ended before its first bytes could be routed");
   const onReadable = () => {
-    for (let chunk: Buffer | null; (chunk = socket.read()) !== null; ) head = Buffer.concat([head, chunk]);
+    for (let chunk: Buffer | null; (chunk = socket.read()) !== null;) head = Buffer.concat([head, chunk]);
     const n = Math.min(head.length, h2Head.length);
     if (n === 0) return;
     const isH2 = head.subarray(0, n).equals(h2Head.subarray(0, n));

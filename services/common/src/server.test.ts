@@ -97,7 +97,11 @@ describe("serve()", () => {
     const socket = await connect(port);
     socket.end("P");
     await once(socket, "close");
-    expect(lines).toContainEqual({ level: "debug", msg: "connection dropped before routing", fields: { reason: "ended before its first bytes could be routed" } });
+    expect(lines).toContainEqual({
+      level: "debug",
+      msg: "connection dropped before routing",
+      fields: { reason: "ended before its first bytes could be routed" },
+    });
   });
 
   it("drops a silent connection after the sniff timeout", { timeout: 10_000 }, async () => {

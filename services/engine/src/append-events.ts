@@ -101,7 +101,7 @@ export async function appendEvents(tx: Sql, entries: EventEntry[], logger?: Logg
       stored = [];
       for (const input of inputs[i]!) {
         const row = unclaimed.get(input.id);
-        if (row) stored.push(row), unclaimed.delete(input.id);
+        if (row) (stored.push(row), unclaimed.delete(input.id));
       }
     }
     const path = entryPaths[entry.kind];
@@ -110,7 +110,13 @@ export async function appendEvents(tx: Sql, entries: EventEntry[], logger?: Logg
     if (path.cancels) touched.cancels.push(...stored);
     if ((entry.kind === "invoke" || entry.kind === "cron") && stored[0]) {
       const { target } = entry;
-      const start = { appId: target.appId, functionId: target.functionId, functionVersion: target.version, eventIds: [stored[0].id], eventSeqs: [stored[0].seq] };
+      const start = {
+        appId: target.appId,
+        functionId: target.functionId,
+        functionVersion: target.version,
+        eventIds: [stored[0].id],
+        eventSeqs: [stored[0].seq],
+      };
       targets.push({ index: i, candidate: { start, config: target.config, event: stored[0] } });
     }
     outcomes[i] = { ok: true, ids, stored, startedRunId: null };

@@ -56,7 +56,9 @@ export function latestCronTimeAtOrBefore(cron: string, at: Date): Date | null {
   const { expression, tz } = parseCron(cron);
   try {
     // prev() is strictly before its start; starting 1 ms later includes a tick exactly at `at`.
-    return CronExpressionParser.parse(expression, { currentDate: new Date(at.getTime() + 1), tz }).prev().toDate();
+    return CronExpressionParser.parse(expression, { currentDate: new Date(at.getTime() + 1), tz })
+      .prev()
+      .toDate();
   } catch {
     return null;
   }

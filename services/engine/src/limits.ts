@@ -13,4 +13,3 @@ export const limits = {
   runStateMaxBytes: 32 * 1024 * 1024,
   watchRunsMaxIds: 10_000,
 } as const;
-

@@ -2,8 +2,24 @@ import { describe, expect, it } from "vitest";
 import type { EventRow, TriggerMatchRow } from "@tenax/state";
 import { matchTriggers } from "./match-triggers.js";
 
-const event = (seq: number, name: string, data: Record<string, unknown>): EventRow => ({ seq, id: `e${seq}`, name, data, user: null, ts: 0, v: "", receivedAtMs: 0 });
-const trigger = (functionId: string, eventName: string, expression = ""): TriggerMatchRow => ({ appId: "app", functionId, version: 1, eventName, expression, config: {} });
+const event = (seq: number, name: string, data: Record<string, unknown>): EventRow => ({
+  seq,
+  id: `e${seq}`,
+  name,
+  data,
+  user: null,
+  ts: 0,
+  v: "",
+  receivedAtMs: 0,
+});
+const trigger = (functionId: string, eventName: string, expression = ""): TriggerMatchRow => ({
+  appId: "app",
+  functionId,
+  version: 1,
+  eventName,
+  expression,
+  config: {},
+});
 
 describe("matchTriggers", () => {
   it("starts one run per matching function and event", () => {

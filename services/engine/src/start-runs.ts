@@ -40,7 +40,10 @@ export async function startRuns(tx: Sql, candidates: StartCandidate[], logger?: 
   const lost = new Set(claims.filter((_, i) => !won.has(i)).map((c) => c.index));
   const starting = ready.filter((_, i) => !lost.has(i));
   const startingIndex = readyIndex.filter((_, i) => !lost.has(i));
-  const runIds = await runsStart(tx, starting.map((c) => c.start));
+  const runIds = await runsStart(
+    tx,
+    starting.map((c) => c.start),
+  );
   await runsFlowSetup(
     tx,
     starting.map((c, i) => ({

@@ -29,7 +29,11 @@ describe("validateEvents", () => {
     [[ev({ name: "" })], /events\[0\]\.name: is required/, ErrorReason.INVALID_EVENT],
     [[ev({ name: "x".repeat(257) })], /257 characters exceed the limit of 256/, ErrorReason.INVALID_EVENT],
     [[ev({ name: "tenax/x" })], /reserved prefix "tenax\/"/, ErrorReason.RESERVED_EVENT_NAME],
-    [[ev({ name: "ok" }), ev({ name: "big", data: { s: "x".repeat(524_288) } })], /events\[1\]: \d+ bytes exceed the limit of 524288/, ErrorReason.EVENT_TOO_LARGE],
+    [
+      [ev({ name: "ok" }), ev({ name: "big", data: { s: "x".repeat(524_288) } })],
+      /events\[1\]: \d+ bytes exceed the limit of 524288/,
+      ErrorReason.EVENT_TOO_LARGE,
+    ],
     [[], /at least one event/, ErrorReason.INVALID_EVENT],
     [[ev({ name: "ok", data: { a: [{ s: "x\u0000" }] } })], /events\[0\]\.data\.a\[0\]\.s contains a NUL character/, ErrorReason.INVALID_EVENT],
     [[ev({ name: "ok", user: { s: "😀".slice(0, 1) } })], /events\[0\]\.user\.s contains a lone UTF-16 surrogate/, ErrorReason.INVALID_EVENT],
@@ -46,7 +50,12 @@ describe("validateEvents", () => {
   });
 
   it("rejects more than 5000 events and more than 16 MiB per call", () => {
-    expect(() => validateEvents(Array.from({ length: 5001 }, () => ev({ name: "n" })), 0)).toThrow(/5001 events exceed the limit of 5000/);
+    expect(() =>
+      validateEvents(
+        Array.from({ length: 5001 }, () => ev({ name: "n" })),
+        0,
+      ),
+    ).toThrow(/5001 events exceed the limit of 5000/);
     expect(refusal(Array.from({ length: 5001 }, () => ev({ name: "n" }))).findDetails(ErrorInfoSchema)[0]?.reason).toBe(ErrorReason.TOO_MANY_EVENTS);
     const big = Array.from({ length: 40 }, () => ev({ name: "n", data: { s: "x".repeat(500_000) } }));
     expect(() => validateEvents(big, 0)).toThrow(/16 MiB/);

@@ -10,7 +10,14 @@ export interface EventJson {
   v: string;
 }
 
-export function toEventJson(e: { id: string; name: string; data: Record<string, unknown>; user: Record<string, unknown> | null; ts: number; v: string }): EventJson {
+export function toEventJson(e: {
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+  user: Record<string, unknown> | null;
+  ts: number;
+  v: string;
+}): EventJson {
   return { id: e.id, name: e.name, data: e.data, user: e.user ?? {}, ts: e.ts, v: e.v };
 }
 

@@ -59,7 +59,14 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
     const until = Number(only!.opts.value.untilMs);
     const now = Date.now();
     if (until > now && until - now <= yearMs) {
-      const parked = await runSleep(sql, { runId: work.runId, leaseId: work.leaseId, stepId: only!.stepId, userId: only!.userId, name: only!.name || only!.userId, dueAtMs: until });
+      const parked = await runSleep(sql, {
+        runId: work.runId,
+        leaseId: work.leaseId,
+        stepId: only!.stepId,
+        userId: only!.userId,
+        name: only!.name || only!.userId,
+        dueAtMs: until,
+      });
       return { kind: parked };
     }
   }
@@ -107,7 +114,17 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
           if (hit) done(hit);
           else if (timeoutAt <= now) done(null);
           else {
-            await waitCreate(tx, { ...step, runId: work.runId, kind: "event", eventName: w.event, expression: w.expression, match: w.match, triggerEvent: work.triggerEvent, minSeq: work.eventSeqFloor, timeoutAtMs: timeoutAt });
+            await waitCreate(tx, {
+              ...step,
+              runId: work.runId,
+              kind: "event",
+              eventName: w.event,
+              expression: w.expression,
+              match: w.match,
+              triggerEvent: work.triggerEvent,
+              minSeq: work.eventSeqFloor,
+              timeoutAtMs: timeoutAt,
+            });
             pending.add("waiting");
           }
           break;
@@ -138,7 +155,18 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
           }
           // The child is a run of its own, started by an internal event; idempotent per parent step.
           const event = { id: `invoke-${work.runId}-${op.stepId}`, producerId: true, name: systemEvents.functionInvoked, data, user: null, ts: now, v: "" };
-          const [appended] = await appendEvents(tx, [{ kind: "invoke", event, target: { appId, functionId: v.functionId, version: fn.version, config: readFunctionConfig(fn.config, functionVersionKey(appId, v.functionId, fn.version)) } }]);
+          const [appended] = await appendEvents(tx, [
+            {
+              kind: "invoke",
+              event,
+              target: {
+                appId,
+                functionId: v.functionId,
+                version: fn.version,
+                config: readFunctionConfig(fn.config, functionVersionKey(appId, v.functionId, fn.version)),
+              },
+            },
+          ]);
           if (appended?.ok && appended.stored.length > 0) {
             await waitCreate(tx, { ...step, runId: work.runId, kind: "invoke", childRunId: appended.startedRunId, timeoutAtMs: Number(v.timeoutAtMs) || null });
           }
@@ -176,4 +204,3 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
     return { kind: "parked" as const };
   });
 }
-

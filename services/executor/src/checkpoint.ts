@@ -22,11 +22,16 @@ export async function handleCheckpoint(deps: ResultDeps, session: WorkerSession,
   if (checkpointSeen(work, cp.sequence)) return { accepted: true };
   const bad = cp.ops.find((o) => o.code !== OpCode.STEP_RAN || o.data.length > limits.stepOutputMaxBytes);
   if (bad) {
-    return { accepted: false, code: ErrorCode.PROTOCOL, message: `checkpoint ops must be STEP_RAN with outputs up to ${limits.stepOutputMaxBytes} bytes; got ${OpCode[bad.code]} for "${bad.userId}"` };
+    return {
+      accepted: false,
+      code: ErrorCode.PROTOCOL,
+      message: `checkpoint ops must be STEP_RAN with outputs up to ${limits.stepOutputMaxBytes} bytes; got ${OpCode[bad.code]} for "${bad.userId}"`,
+    };
   }
   const outcome = await failOnRefusal(deps, session, work, () => saveCheckpoint(deps, session, work, cp));
   // The run failed instead: the worker abandons the request (its final result would be fenced).
-  if (outcome.accepted && !session.requests.has(work.requestId)) return { accepted: false, code: ErrorCode.UNSTORABLE_VALUE, message: `run ${work.runId} failed: a checkpointed value cannot be stored` };
+  if (outcome.accepted && !session.requests.has(work.requestId))
+    return { accepted: false, code: ErrorCode.UNSTORABLE_VALUE, message: `run ${work.runId} failed: a checkpointed value cannot be stored` };
   return outcome;
 }
 
@@ -49,7 +54,11 @@ async function saveCheckpoint(deps: ResultDeps, session: WorkerSession, work: In
   if (work.memo.length + steps.length > limits.stepsPerRun) {
     // The run fails, as it would without checkpointing; the worker abandons the request.
     await stepLimit(deps, session, work);
-    return { accepted: false, code: ErrorCode.STEP_LIMIT_EXCEEDED, message: reasonMessage(ErrorReason.STEP_LIMIT_EXCEEDED, `the limit is ${limits.stepsPerRun} steps per run`) };
+    return {
+      accepted: false,
+      code: ErrorCode.STEP_LIMIT_EXCEEDED,
+      message: reasonMessage(ErrorReason.STEP_LIMIT_EXCEEDED, `the limit is ${limits.stepsPerRun} steps per run`),
+    };
   }
   const saved = await stepsCheckpoint(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, leaseMs: deps.config.leaseMs, steps });
   if (saved.kind === "fenced") {
@@ -68,4 +77,3 @@ async function saveCheckpoint(deps: ResultDeps, session: WorkerSession, work: In
   await syncMemo(deps, work, saved.stepCount);
   return { accepted: true };
 }
-

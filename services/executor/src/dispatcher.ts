@@ -70,7 +70,10 @@ export function createDispatcher(deps: {
         else keys.set(`${s.appId}/${f}`, { appId: s.appId, functionId: f });
       }
     }
-    const limit = Math.min(100, open.reduce((n, s) => n + freeSlots(s), 0));
+    const limit = Math.min(
+      100,
+      open.reduce((n, s) => n + freeSlots(s), 0),
+    );
     const items = await queueClaim(database.sql, { owner: deps.executorId, leaseMs: config.leaseMs, functions: [...keys.values()], limit });
     // Functions with concurrency limits are claimed one by one under their limits.
     for (const f of limited.values()) {
@@ -78,8 +81,16 @@ export function createDispatcher(deps: {
       items.push(...(await queueClaimLimited(database.sql, { ...f, owner: deps.executorId, leaseMs: config.leaseMs, max: limit - items.length })));
     }
     if (items.length === 0) return false;
-    const contexts = await claimContext(database.sql, items.map((i) => i.runId));
-    const configs = new Map([...contexts].map(([runId, ctx]) => [runId, readFunctionConfig(ctx.config, functionVersionKey(ctx.run.appId, ctx.run.functionId, ctx.run.functionVersion))]));
+    const contexts = await claimContext(
+      database.sql,
+      items.map((i) => i.runId),
+    );
+    const configs = new Map(
+      [...contexts].map(([runId, ctx]) => [
+        runId,
+        readFunctionConfig(ctx.config, functionVersionKey(ctx.run.appId, ctx.run.functionId, ctx.run.functionVersion)),
+      ]),
+    );
     // The finish timeout counts from the run's first start (timeouts.run / finish).
     const finish = [...contexts.values()]
       .map((ctx) => ({ runId: ctx.run.id, ms: ctx.firstStart ? Number(configs.get(ctx.run.id)!.timeouts?.runMs ?? 0n) : 0 }))

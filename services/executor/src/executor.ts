@@ -20,8 +20,14 @@ export function startExecutor(config: ExecutorConfig): Promise<ExecutorHandle> {
     async parts({ instanceId: executorId, logger, database, isDraining }) {
       const sessions = new Map<string, WorkerSession>();
       const dispatcher = createDispatcher({ database, config, executorId, sessions, logger });
-      const steps = createGroupCommit((batch: StepSaveParams[]) => stepsSave(database.sql, batch), (p) => p.runId);
-      const finishes = createGroupCommit((batch: RunFinishParams[]) => runsFinish(database.sql, batch), (p) => p.runId);
+      const steps = createGroupCommit(
+        (batch: StepSaveParams[]) => stepsSave(database.sql, batch),
+        (p) => p.runId,
+      );
+      const finishes = createGroupCommit(
+        (batch: RunFinishParams[]) => runsFinish(database.sql, batch),
+        (p) => p.runId,
+      );
       const deps = { database, config, executorId, sessions, dispatcher, steps, finishes, logger, isDraining };
 
       const unlisten = await listen(database.sql, channels.queue, () => dispatcher.pump());

@@ -16,11 +16,7 @@ interface Pending<P, O> {
  * same run waits for the next. A failed group is retried one by one, so one bad write cannot
  * fail the others.
  */
-export function createGroupCommit<P, O>(
-  statement: (batch: P[]) => Promise<O[]>,
-  runOf: (params: P) => string,
-  maxBatch = 200,
-): GroupCommit<P, O> {
+export function createGroupCommit<P, O>(statement: (batch: P[]) => Promise<O[]>, runOf: (params: P) => string, maxBatch = 200): GroupCommit<P, O> {
   let pending: Pending<P, O>[] = [];
   let flushing = false;
 

@@ -1,10 +1,34 @@
 import { errorInfoToJson, type Logger } from "@tenax/common";
 import { limits } from "@tenax/engine";
 import { ErrorCode, ErrorReason, OpCode, reasonErrorInfo, reasonErrorJson, type ErrorInfo, type ExecutionResult, type Op } from "@tenax/proto";
-import { isDataException, leaseRelease, queueDrop, replaceUnstorable, runRetryLater, runSteps, stepSaveTargeted, type Database, type RunFinishParams, type SaveOutcome, type StepSaveParams } from "@tenax/state";
+import {
+  isDataException,
+  leaseRelease,
+  queueDrop,
+  replaceUnstorable,
+  runRetryLater,
+  runSteps,
+  stepSaveTargeted,
+  type Database,
+  type RunFinishParams,
+  type SaveOutcome,
+  type StepSaveParams,
+} from "@tenax/state";
 import { applyAsyncOps } from "./async-ops.js";
 import { clampRetryAt, retryDelayMs } from "./backoff.js";
-import { acked, fenced, heldRequest, memoReloaded, memoStale, resultStored, stepMemoized, stepTargeted, wentParallel, yielded, type Inflight } from "./inflight.js";
+import {
+  acked,
+  fenced,
+  heldRequest,
+  memoReloaded,
+  memoStale,
+  resultStored,
+  stepMemoized,
+  stepTargeted,
+  wentParallel,
+  yielded,
+  type Inflight,
+} from "./inflight.js";
 import { memoEntryFromStep } from "./memo.js";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
@@ -77,10 +101,32 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
         return retryLater(deps, session, work, op);
       case OpCode.RUN_COMPLETE:
         if (op.data.length > limits.stepOutputMaxBytes) {
-          return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.OUTPUT_TOO_LARGE, ErrorReason.OUTPUT_TOO_LARGE, `function output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`));
+          return finish(
+            deps,
+            session,
+            work,
+            "failed",
+            null,
+            reasonErrorInfo(
+              ErrorCode.OUTPUT_TOO_LARGE,
+              ErrorReason.OUTPUT_TOO_LARGE,
+              `function output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`,
+            ),
+          );
         }
         if (work.stateBytes + op.data.length > limits.runStateMaxBytes) {
-          return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.STATE_TOO_LARGE, ErrorReason.STATE_TOO_LARGE, `run state with the function output would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`));
+          return finish(
+            deps,
+            session,
+            work,
+            "failed",
+            null,
+            reasonErrorInfo(
+              ErrorCode.STATE_TOO_LARGE,
+              ErrorReason.STATE_TOO_LARGE,
+              `run state with the function output would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`,
+            ),
+          );
         }
         return complete(deps, session, work, utf8.decode(op.data) || "null");
       case OpCode.RUN_ERROR:
@@ -105,7 +151,14 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
   }
   const unknown = ops.find((o) => !asyncCodes.has(o.code));
   if (unknown) {
-    return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.PROTOCOL_ERROR, `op ${OpCode[unknown.code] ?? unknown.code} cannot be combined with other ops`));
+    return finish(
+      deps,
+      session,
+      work,
+      "failed",
+      null,
+      reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.PROTOCOL_ERROR, `op ${OpCode[unknown.code] ?? unknown.code} cannot be combined with other ops`),
+    );
   }
   if (work.memo.length + ops.length > limits.stepsPerRun) return stepLimit(deps, session, work);
   const outcome = await applyAsyncOps(deps.database.sql, work, ops, deps.config.leaseMs);
@@ -136,25 +189,49 @@ const asyncCodes = new Set([OpCode.STEP_PLANNED, OpCode.SLEEP, OpCode.WAIT_FOR_E
 
 function complete(deps: ResultDeps, session: WorkerSession, work: Inflight, output: string): Promise<ResultOutcome> {
   const problem = outputProblem(output);
-  if (problem) return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.INVALID_OUTPUT, `function output ${problem}`));
+  if (problem)
+    return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.INVALID_OUTPUT, `function output ${problem}`));
   return finish(deps, session, work, "completed", output, null);
 }
 
 function stepRan(deps: ResultDeps, session: WorkerSession, work: Inflight, op: Op): Promise<ResultOutcome> {
   if (op.data.length > limits.stepOutputMaxBytes) {
-    const error = reasonErrorInfo(ErrorCode.OUTPUT_TOO_LARGE, ErrorReason.OUTPUT_TOO_LARGE, `step "${op.userId}" output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`);
+    const error = reasonErrorInfo(
+      ErrorCode.OUTPUT_TOO_LARGE,
+      ErrorReason.OUTPUT_TOO_LARGE,
+      `step "${op.userId}" output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`,
+    );
     return saveStep(deps, session, work, op, "failed", error);
   }
   if (work.stateBytes + op.data.length > limits.runStateMaxBytes) {
-    const error = reasonErrorInfo(ErrorCode.STATE_TOO_LARGE, ErrorReason.STATE_TOO_LARGE, `run state would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`);
+    const error = reasonErrorInfo(
+      ErrorCode.STATE_TOO_LARGE,
+      ErrorReason.STATE_TOO_LARGE,
+      `run state would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`,
+    );
     return finish(deps, session, work, "failed", null, error);
   }
   const problem = outputProblem(utf8.decode(op.data));
-  if (problem) return saveStep(deps, session, work, op, "failed", reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.INVALID_OUTPUT, `step "${op.userId}" output ${problem}`));
+  if (problem)
+    return saveStep(
+      deps,
+      session,
+      work,
+      op,
+      "failed",
+      reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.INVALID_OUTPUT, `step "${op.userId}" output ${problem}`),
+    );
   return saveStep(deps, session, work, op, "completed", null);
 }
 
-async function saveStep(deps: ResultDeps, session: WorkerSession, work: Inflight, op: Op, status: "completed" | "failed", error: ErrorInfo | null): Promise<ResultOutcome> {
+async function saveStep(
+  deps: ResultDeps,
+  session: WorkerSession,
+  work: Inflight,
+  op: Op,
+  status: "completed" | "failed",
+  error: ErrorInfo | null,
+): Promise<ResultOutcome> {
   if (work.memo.length >= limits.stepsPerRun) return stepLimit(deps, session, work);
   const params = {
     runId: work.runId,
@@ -231,17 +308,35 @@ function continueOrHandBack(deps: ResultDeps, session: WorkerSession, work: Infl
 async function retryLater(deps: ResultDeps, session: WorkerSession, work: Inflight, op: Op): Promise<ResultOutcome> {
   const now = Date.now();
   const dueAtMs = op.retryAfterMs > 0n ? clampRetryAt(Number(op.retryAfterMs), now) : now + retryDelayMs(work.attempt, deps.config.retryBackoffScale);
-  const ok = await runRetryLater(deps.database.sql, { runId: work.runId, leaseId: work.leaseId, attempt: work.attempt + 1, dueAtMs, targetStepId: work.itemTarget || work.targetStepId });
+  const ok = await runRetryLater(deps.database.sql, {
+    runId: work.runId,
+    leaseId: work.leaseId,
+    attempt: work.attempt + 1,
+    dueAtMs,
+    targetStepId: work.itemTarget || work.targetStepId,
+  });
   if (ok) acked(session.requests, work);
   else fenced(session.requests, work);
   deps.dispatcher.pump();
   return ok ? { accepted: true } : lost(deps, work);
 }
 
-async function finish(deps: ResultDeps, session: WorkerSession, work: Inflight, status: "completed" | "failed", output: string | null, error: ErrorInfo | null): Promise<ResultOutcome> {
+async function finish(
+  deps: ResultDeps,
+  session: WorkerSession,
+  work: Inflight,
+  status: "completed" | "failed",
+  output: string | null,
+  error: ErrorInfo | null,
+): Promise<ResultOutcome> {
   const parentError =
     status === "failed"
-      ? reasonErrorJson(ErrorCode.STEP_FAILED, ErrorReason.INVOKE_FAILED, `the invoked run ${work.runId} of "${work.functionId}" failed: ${error?.message ?? "unknown error"}`, "InvokeError")
+      ? reasonErrorJson(
+          ErrorCode.STEP_FAILED,
+          ErrorReason.INVOKE_FAILED,
+          `the invoked run ${work.runId} of "${work.functionId}" failed: ${error?.message ?? "unknown error"}`,
+          "InvokeError",
+        )
       : null;
   const ok = await deps.finishes.write({ runId: work.runId, leaseId: work.leaseId, status, output, error: error ? errorInfoToJson(error) : null, parentError });
   if (ok) acked(session.requests, work);
@@ -251,7 +346,14 @@ async function finish(deps: ResultDeps, session: WorkerSession, work: Inflight, 
 }
 
 export function stepLimit(deps: ResultDeps, session: WorkerSession, work: Inflight): Promise<ResultOutcome> {
-  return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.STEP_LIMIT_EXCEEDED, ErrorReason.STEP_LIMIT_EXCEEDED, `run has ${work.memo.length} steps; the limit is ${limits.stepsPerRun}`));
+  return finish(
+    deps,
+    session,
+    work,
+    "failed",
+    null,
+    reasonErrorInfo(ErrorCode.STEP_LIMIT_EXCEEDED, ErrorReason.STEP_LIMIT_EXCEEDED, `run has ${work.memo.length} steps; the limit is ${limits.stepsPerRun}`),
+  );
 }
 
 function lost(deps: ResultDeps, work: Inflight): ResultOutcome {

@@ -33,7 +33,10 @@ describe("validateFunctionConfig", () => {
     [{ triggers: [cronTrigger("   ")] }, /^function "f": triggers\[0\]\.cron: is required$/],
     [{ triggers: [eventTrigger("a"), cronTrigger("61 * * * *")] }, /^function "f": triggers\[1\]\.cron: \[invalid_cron\] "61 \* \* \* \*": /],
     [{ triggers: [cronTrigger("* * * *")] }, /^function "f": triggers\[0\]\.cron: \[invalid_cron\] "\* \* \* \*": expected 5 fields/],
-    [{ triggers: [cronTrigger("TZ=Nowhere/Town 0 9 * * *")] }, /triggers\[0\]\.cron: \[invalid_cron\] "TZ=Nowhere\/Town 0 9 \* \* \*": unknown time zone "Nowhere\/Town"$/],
+    [
+      { triggers: [cronTrigger("TZ=Nowhere/Town 0 9 * * *")] },
+      /triggers\[0\]\.cron: \[invalid_cron\] "TZ=Nowhere\/Town 0 9 \* \* \*": unknown time zone "Nowhere\/Town"$/,
+    ],
   ])("rejects %o", (init, message) => {
     expect(validateFunctionConfig(config(init))).toMatch(message);
   });

@@ -2,7 +2,16 @@ import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { ReasonConnectError, toConnectError, type Logger } from "@tenax/common";
 import { createOutbox, ErrorCode, ErrorReason, type WorkerMessage } from "@tenax/proto";
-import { leaseExtend, leaseRelease, workerConnected, workerDisconnected, type Database, type RunFinishParams, type SaveOutcome, type StepSaveParams } from "@tenax/state";
+import {
+  leaseExtend,
+  leaseRelease,
+  workerConnected,
+  workerDisconnected,
+  type Database,
+  type RunFinishParams,
+  type SaveOutcome,
+  type StepSaveParams,
+} from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
 import type { GroupCommit } from "./group-commit.js";
@@ -149,10 +158,12 @@ async function onMessage(deps: StreamDeps, session: WorkerSession, msg: WorkerMe
     case "result": {
       const result = msg.kind.value;
       const previous = session.recentOutcomes.get(result.requestId);
-      const outcome = previous ?? await handleResult(deps, session, result).catch((err) => {
-        logger.warn("could not persist result; worker will resend", { err: String(err), runId: result.runId });
-        return { accepted: false as const, code: ErrorCode.INTERNAL, message: String((err as Error)?.message ?? err) };
-      });
+      const outcome =
+        previous ??
+        (await handleResult(deps, session, result).catch((err) => {
+          logger.warn("could not persist result; worker will resend", { err: String(err), runId: result.runId });
+          return { accepted: false as const, code: ErrorCode.INTERNAL, message: String((err as Error)?.message ?? err) };
+        }));
       if (outcome.accepted || outcome.code === ErrorCode.LEASE_EXPIRED) rememberOutcome(session, result.requestId, outcome);
       session.send({
         kind: {

@@ -27,7 +27,10 @@ export async function startSystemEventDispatcher(database: Database, logger: Log
             const events = await eventsPendingClaim(tx, 200);
             if (events.length === 0) return 0;
             await appendEvents(tx, [{ kind: "lifecycle", stored: events }], logger);
-            await eventsDispatched(tx, events.map((e) => e.seq));
+            await eventsDispatched(
+              tx,
+              events.map((e) => e.seq),
+            );
             return events.length;
           });
           if (handled < 200 || stopped) break;

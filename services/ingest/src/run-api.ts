@@ -31,7 +31,10 @@ export async function cancelRun(database: Database, req: CancelRunRequest) {
   await requireRun(database, req.runId);
   const run = (await runCancel(database.sql, req.runId))!;
   if (run.status !== "cancelled" && isTerminal(run)) {
-    return { run: runToProto(run), error: { reason: ErrorReason.RUN_FINISHED, message: reasonMessage(ErrorReason.RUN_FINISHED, `run ${run.id} already ended as ${run.status}`) } };
+    return {
+      run: runToProto(run),
+      error: { reason: ErrorReason.RUN_FINISHED, message: reasonMessage(ErrorReason.RUN_FINISHED, `run ${run.id} already ended as ${run.status}`) },
+    };
   }
   return { run: runToProto(run) };
 }

@@ -22,7 +22,8 @@ export async function* watchRuns(
 ): AsyncGenerator<MessageInitShape<typeof WatchRunsResponseSchema>> {
   const ids = [...new Set(req.runIds)];
   if (ids.length === 0) throw invalidArgument(ErrorReason.INVALID_RUN_IDS, "run_ids: at least one run id is required");
-  if (ids.length > limits.watchRunsMaxIds) throw invalidArgument(ErrorReason.INVALID_RUN_IDS, `run_ids: ${ids.length} ids; the limit is ${limits.watchRunsMaxIds}`);
+  if (ids.length > limits.watchRunsMaxIds)
+    throw invalidArgument(ErrorReason.INVALID_RUN_IDS, `run_ids: ${ids.length} ids; the limit is ${limits.watchRunsMaxIds}`);
   const bad = req.runIds.findIndex((id) => !isUuid(id));
   if (bad >= 0) throw invalidArgument(ErrorReason.INVALID_RUN_ID, `run_ids[${bad}]: "${req.runIds[bad]}" is not a run id`);
   const [missing] = await runsMissing(database.sql, ids);

@@ -55,7 +55,16 @@ export async function fireDueCrons(sql: Sql, logger: Logger, limit: number): Pro
     // Cron runs get the same flow control as event-triggered ones (idempotency, concurrency, cancelOn, timeouts).
     const outcomes = await appendEvents(
       tx,
-      ticks.map(({ row, event }) => ({ kind: "cron" as const, event, target: { appId: row.appId, functionId: row.functionId, version: row.version, config: readFunctionConfig(row.config, functionVersionKey(row.appId, row.functionId, row.version)) } })),
+      ticks.map(({ row, event }) => ({
+        kind: "cron" as const,
+        event,
+        target: {
+          appId: row.appId,
+          functionId: row.functionId,
+          version: row.version,
+          config: readFunctionConfig(row.config, functionVersionKey(row.appId, row.functionId, row.version)),
+        },
+      })),
       logger,
     );
     ticks.forEach(({ row, tickMs }, i) => {

@@ -39,7 +39,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       });
     } catch (err) {
       const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? String(err);
-      throw new ReasonError(ErrorReason.DATABASE_START_FAILED, `initdb failed for ${options.dataDir} (every parent directory must be readable by the postgres user): ${stderr.trim()}`);
+      throw new ReasonError(
+        ErrorReason.DATABASE_START_FAILED,
+        `initdb failed for ${options.dataDir} (every parent directory must be readable by the postgres user): ${stderr.trim()}`,
+      );
     }
   }
   const flags = options.fast ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : [];
@@ -72,7 +75,9 @@ function waitUntilReady(child: ChildProcess, port: number): Promise<void> {
       }
     };
     child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new ReasonError(ErrorReason.DATABASE_START_FAILED, `postgres exited (${code}) on port ${port}: ${log.trim().slice(-2000)}`)));
+    child.once("exit", (code) =>
+      reject(new ReasonError(ErrorReason.DATABASE_START_FAILED, `postgres exited (${code}) on port ${port}: ${log.trim().slice(-2000)}`)),
+    );
   });
 }
 

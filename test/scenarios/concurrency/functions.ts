@@ -13,8 +13,12 @@ const limited = tenax.createFunction({ id: "limited", concurrency: 2 }, { event:
   await step.run("work", busy(runId, "limited"));
 });
 
-const perUser = tenax.createFunction({ id: "per-user", concurrency: { limit: 1, key: "event.data.userId" } }, { event: "conc/per-user" }, async ({ event, step, runId }) => {
-  await step.run("work", busy(runId, (event.data as { userId: string }).userId));
-});
+const perUser = tenax.createFunction(
+  { id: "per-user", concurrency: { limit: 1, key: "event.data.userId" } },
+  { event: "conc/per-user" },
+  async ({ event, step, runId }) => {
+    await step.run("work", busy(runId, (event.data as { userId: string }).userId));
+  },
+);
 
 export const functions = [limited, perUser];

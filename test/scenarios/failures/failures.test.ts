@@ -19,7 +19,11 @@ async function run(name: string, data: Record<string, string> = {}) {
   return stack.runForEvent(ids[0]!);
 }
 /** Attempts recorded by step bodies: [label, attempt, time]. */
-const attempts = (runId: string) => effects.of(runId).map((e) => e.split("@")).map(([label, attempt, at]) => ({ label, attempt: Number(attempt), at: Number(at) }));
+const attempts = (runId: string) =>
+  effects
+    .of(runId)
+    .map((e) => e.split("@"))
+    .map(([label, attempt, at]) => ({ label, attempt: Number(attempt), at: Number(at) }));
 
 describe("retries and errors", () => {
   it("a step failing twice then succeeding takes 3 attempts; the next step has its full budget", async () => {

@@ -90,11 +90,15 @@ const withOnFailure = tenax.createFunction(
 );
 
 // The seed's cleanup pattern, on failures.
-const failedListener = tenax.createFunction({ id: "failed-listener" }, { event: "tenax/function.failed", if: 'event.data.function_id == "no-retries"' }, async ({ event, step }) => {
-  const data = event.data as { run_id: string; function_id: string; app_id: string; error: { message: string } };
-  const seen = await step.run("cleanup", () => ({ failedRunId: data.run_id, functionId: data.function_id, appId: data.app_id, message: data.error.message }));
-  console.log(JSON.stringify({ msg: "failed-listener ran", ...seen }));
-  return seen;
-});
+const failedListener = tenax.createFunction(
+  { id: "failed-listener" },
+  { event: "tenax/function.failed", if: 'event.data.function_id == "no-retries"' },
+  async ({ event, step }) => {
+    const data = event.data as { run_id: string; function_id: string; app_id: string; error: { message: string } };
+    const seen = await step.run("cleanup", () => ({ failedRunId: data.run_id, functionId: data.function_id, appId: data.app_id, message: data.error.message }));
+    console.log(JSON.stringify({ msg: "failed-listener ran", ...seen }));
+    return seen;
+  },
+);
 
 export const functions = [perStepBudget, nonRetriable, retryAfter, fallback, uncaught, noRetries, throwsString, backoffThenOk, withOnFailure, failedListener];

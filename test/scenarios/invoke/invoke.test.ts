@@ -32,7 +32,10 @@ describe("step.invoke", () => {
     // Why the step failed is data: the StepError's reason, the stored step error's reason.
     expect(json(run.output).reason).toBe("invoke_failed");
     const { steps } = await stack.runs.getRun({ runId: run.id });
-    expect(steps.find((s) => s.userId === "call-failing")!.error).toMatchObject({ reason: ErrorReason.INVOKE_FAILED, message: expect.stringMatching(/^\[invoke_failed\] /) });
+    expect(steps.find((s) => s.userId === "call-failing")!.error).toMatchObject({
+      reason: ErrorReason.INVOKE_FAILED,
+      message: expect.stringMatching(/^\[invoke_failed\] /),
+    });
     const [child] = (await stack.runs.listRuns({ functionId: "failing-child" })).runs;
     expect(child!.status).toBe(RunStatus.FAILED);
   });

@@ -60,8 +60,12 @@ const nulStepId = tenax.createFunction({ id: "nul-step-id", retries: 0 }, { even
 });
 
 // Receives the lifecycle event of nul-output: its `result` is jsonb, where NUL is replaced.
-const finished = tenax.createFunction({ id: "finished-listener" }, { event: "tenax/function.finished", if: "event.data.function_id == 'nul-output'" }, async ({ event }) => {
-  console.log(JSON.stringify({ msg: "finished-listener ran", data: event.data }));
-});
+const finished = tenax.createFunction(
+  { id: "finished-listener" },
+  { event: "tenax/function.finished", if: "event.data.function_id == 'nul-output'" },
+  async ({ event }) => {
+    console.log(JSON.stringify({ msg: "finished-listener ran", data: event.data }));
+  },
+);
 
 export const functions = [nulOutput, loneOutput, nulError, nulRunError, nulSend, nulInvoke, nulStepId, finished];

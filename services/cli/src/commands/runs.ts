@@ -35,7 +35,13 @@ export async function runsWatch(config: CliConfig, args: string[]): Promise<void
   let last: RunStatus | undefined;
   let end: Run | undefined;
   for await (const msg of runClient(config).watchRun({ runId: positional[0], statusOnly })) {
-    if (msg.step) out({ step: msg.step.userId, status: msg.step.status === 1 ? "completed" : "failed", output: json(msg.step.output), error: describeError(msg.step.error) });
+    if (msg.step)
+      out({
+        step: msg.step.userId,
+        status: msg.step.status === 1 ? "completed" : "failed",
+        output: json(msg.step.output),
+        error: describeError(msg.step.error),
+      });
     const run = msg.run!;
     // The final state goes last, after the steps stored before it.
     if (terminal.includes(run.status)) end = run;
@@ -88,7 +94,8 @@ export async function runsCancel(config: CliConfig, args: string[]): Promise<voi
     process.stdout.write(`${run!.id}  ${status(run!.status)}${error ? `  ${error.message}` : ""}\n`);
     return;
   }
-  if (!flags.function) throw new ReasonError(ErrorReason.INVALID_ARGUMENT, "usage: tenax runs cancel <run-id> | --function <id> [--after <ISO time>] [--before <ISO time>]");
+  if (!flags.function)
+    throw new ReasonError(ErrorReason.INVALID_ARGUMENT, "usage: tenax runs cancel <run-id> | --function <id> [--after <ISO time>] [--before <ISO time>]");
   const time = (name: string) => {
     if (!flags[name]) return 0n;
     const ms = Date.parse(flags[name]!);

@@ -14,10 +14,8 @@ export async function startExampleWorker(ingestUrl: string, executorUrl: string,
     const charge = await step.run("charge", () => ({ id: `ch_${Date.now()}`, amount: data.amount ?? 0, user: user.id }));
     return { charged: charge.id };
   });
-  const bigSpender = tenax.createFunction(
-    { id: "big-spender" },
-    { event: "order/created", if: "event.data.amount > 100" },
-    async ({ event, step }) => step.run("notify-sales", () => ({ notified: true, amount: (event.data as { amount: number }).amount })),
+  const bigSpender = tenax.createFunction({ id: "big-spender" }, { event: "order/created", if: "event.data.amount > 100" }, async ({ event, step }) =>
+    step.run("notify-sales", () => ({ notified: true, amount: (event.data as { amount: number }).amount })),
   );
   return tenax.connect({ functions: [hello, order, bigSpender] });
 }

@@ -13,7 +13,10 @@ beforeAll(async () => {
 afterAll(() => db?.close());
 
 const start = (functionId: string, n: number) =>
-  runsStart(db.sql, Array.from({ length: n }, (_, i) => ({ appId: "app", functionId, functionVersion: 1, eventIds: [`e${i}`], eventSeqs: [i + 1] })));
+  runsStart(
+    db.sql,
+    Array.from({ length: n }, (_, i) => ({ appId: "app", functionId, functionVersion: 1, eventIds: [`e${i}`], eventSeqs: [i + 1] })),
+  );
 
 /** Claims one item, then simulates the run parking (item dropped) and waking (queued again). */
 async function claimParkAndWake(claim: () => Promise<{ runId: string }[]>): Promise<string> {

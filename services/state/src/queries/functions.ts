@@ -84,4 +84,3 @@ export async function triggersForEvents(sql: Sql, names: string[]): Promise<Trig
     config: r.config,
   }));
 }
-

@@ -144,7 +144,10 @@ export async function runSleep(
 }
 
 /** The current version of a function, or null. */
-export async function functionCurrent(sql: Sql, p: { appId: string; functionId: string }): Promise<{ version: number; config: Record<string, unknown> } | null> {
+export async function functionCurrent(
+  sql: Sql,
+  p: { appId: string; functionId: string },
+): Promise<{ version: number; config: Record<string, unknown> } | null> {
   const [row] = await sql`select version, config from functions where app_id = ${p.appId} and function_id = ${p.functionId}`;
   return row ? { version: row.version, config: row.config } : null;
 }
@@ -156,9 +159,7 @@ export interface CheckpointSave {
   steps: (StepInsert & { attempt: number })[];
 }
 
-export type CheckpointOutcome =
-  | { kind: "fenced" }
-  | { kind: "stored"; stored: string[]; stepCount: number; eventSeqFloor: number; runEnded: boolean };
+export type CheckpointOutcome = { kind: "fenced" } | { kind: "stored"; stored: string[]; stepCount: number; eventSeqFloor: number; runEnded: boolean };
 
 /**
  * Memoizes a checkpoint (steps a worker ran back to back within one request) in one statement:

@@ -28,7 +28,10 @@ const save = (runId: string, leaseId: string, stepId: string): StepSaveParams =>
 
 describe("stepsSave (group commit)", () => {
   it("stores the steps of several runs in one statement, each fenced by its own lease", async () => {
-    await runsStart(db.sql, [1, 2, 3].map((i) => ({ appId: "app", functionId: "f", functionVersion: 1, eventIds: [`e${i}`], eventSeqs: [i] })));
+    await runsStart(
+      db.sql,
+      [1, 2, 3].map((i) => ({ appId: "app", functionId: "f", functionVersion: 1, eventIds: [`e${i}`], eventSeqs: [i] })),
+    );
     const items = await queueClaim(db.sql, { owner: "x", leaseMs: 60_000, functions: [{ appId: "app", functionId: "f" }], limit: 3 });
     const [a, b, c] = items;
     const outcomes = await stepsSave(db.sql, [save(a!.runId, a!.leaseId, "s1"), save(b!.runId, crypto.randomUUID(), "s1"), save(c!.runId, c!.leaseId, "s1")]);
@@ -46,8 +49,14 @@ describe("stepsSave (group commit)", () => {
   });
 
   it("ends several runs in one statement, each fenced by its own lease, with their lifecycle events", async () => {
-    const { stored } = await eventsAppend(db.sql, [1, 2, 3].map((i) => ({ id: `fin-${i}`, name: "test/fin", data: { i }, user: {}, ts: Date.now(), v: "", producerId: false })));
-    await runsStart(db.sql, stored.map((e) => ({ appId: "app", functionId: "g", functionVersion: 1, eventIds: [e.id], eventSeqs: [e.seq] })));
+    const { stored } = await eventsAppend(
+      db.sql,
+      [1, 2, 3].map((i) => ({ id: `fin-${i}`, name: "test/fin", data: { i }, user: {}, ts: Date.now(), v: "", producerId: false })),
+    );
+    await runsStart(
+      db.sql,
+      stored.map((e) => ({ appId: "app", functionId: "g", functionVersion: 1, eventIds: [e.id], eventSeqs: [e.seq] })),
+    );
     const items = await queueClaim(db.sql, { owner: "x", leaseMs: 60_000, functions: [{ appId: "app", functionId: "g" }], limit: 3 });
     const [a, b, c] = items;
     const ended = await runsFinish(db.sql, [
@@ -62,10 +71,14 @@ describe("stepsSave (group commit)", () => {
     expect(byId.get(b!.runId)!.status).not.toMatch(/completed|failed/);
     expect(byId.get(c!.runId)).toMatchObject({ status: "failed", error: { message: "boom" } });
     const sys = await db.sql`select name, data from events where pending order by seq`;
-    expect(sys.map((e) => `${e.name} ${e.data.run_id === a!.runId ? "a" : "c"}`).sort()).toEqual(
-      ["tenax/function.failed c", "tenax/function.finished a", "tenax/function.finished c"],
-    );
+    expect(sys.map((e) => `${e.name} ${e.data.run_id === a!.runId ? "a" : "c"}`).sort()).toEqual([
+      "tenax/function.failed c",
+      "tenax/function.finished a",
+      "tenax/function.finished c",
+    ]);
     expect(sys.find((e) => e.data.run_id === a!.runId)!.data).toMatchObject({ result: { ok: 1 }, event: { name: "test/fin", data: { i: 1 } } });
-    expect(await runsFinish(db.sql, [{ runId: a!.runId, leaseId: a!.leaseId, status: "failed", output: null, error: null, parentError: null }])).toEqual([false]);
+    expect(await runsFinish(db.sql, [{ runId: a!.runId, leaseId: a!.leaseId, status: "failed", output: null, error: null, parentError: null }])).toEqual([
+      false,
+    ]);
   });
 });

@@ -45,7 +45,17 @@ export async function timersFire(sql: Sql, limit: number): Promise<number> {
           runId: w.run_id,
           step:
             w.kind === "invoke"
-              ? { ...base, status: "failed", output: null, error: reasonErrorJson(ErrorCode.TIMEOUT, ErrorReason.INVOKE_TIMEOUT, `step "${w.user_id}": the invoked run ${w.child_run_id} did not finish in time; it keeps running`, "InvokeTimeoutError") }
+              ? {
+                  ...base,
+                  status: "failed",
+                  output: null,
+                  error: reasonErrorJson(
+                    ErrorCode.TIMEOUT,
+                    ErrorReason.INVOKE_TIMEOUT,
+                    `step "${w.user_id}": the invoked run ${w.child_run_id} did not finish in time; it keeps running`,
+                    "InvokeTimeoutError",
+                  ),
+                }
               : { ...base, status: "completed", output: "null", error: null },
         });
       }

@@ -19,7 +19,9 @@ export const events = pgTable(
   (t) => [
     index("events_name_seq_idx").on(t.name, t.seq),
     index("events_id_idx").on(t.id),
-    index("events_pending_idx").on(t.seq).where(sql`pending`),
+    index("events_pending_idx")
+      .on(t.seq)
+      .where(sql`pending`),
   ],
 );
 

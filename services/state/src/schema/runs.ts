@@ -1,15 +1,7 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
-export const runStatus = pgEnum("run_status", [
-  "queued",
-  "running",
-  "sleeping",
-  "waiting",
-  "completed",
-  "failed",
-  "cancelled",
-]);
+export const runStatus = pgEnum("run_status", ["queued", "running", "sleeping", "waiting", "completed", "failed", "cancelled"]);
 
 /** A run of a function. `output` is JSON text, kept verbatim (jsonb would reorder keys). */
 export const runs = pgTable(
@@ -42,6 +34,8 @@ export const runs = pgTable(
     index("runs_status_idx").on(t.status, t.createdAt),
     index("runs_created_idx").on(t.createdAt),
     index("runs_event_ids_idx").using("gin", t.eventIds),
-    index("runs_active_idx").on(t.id).where(sql`status not in ('completed', 'failed', 'cancelled')`),
+    index("runs_active_idx")
+      .on(t.id)
+      .where(sql`status not in ('completed', 'failed', 'cancelled')`),
   ],
 );

@@ -20,6 +20,8 @@ export const timers = pgTable(
     index("timers_due_idx").on(t.dueAt),
     index("timers_run_idx").on(t.runId),
     // A replay that reports a sleep again must not create a second timer.
-    uniqueIndex("timers_sleep_step_idx").on(t.runId, t.stepId).where(sql`kind = 'sleep'`),
+    uniqueIndex("timers_sleep_step_idx")
+      .on(t.runId, t.stepId)
+      .where(sql`kind = 'sleep'`),
   ],
 );

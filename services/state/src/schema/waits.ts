@@ -25,9 +25,5 @@ export const waits = pgTable(
     timeoutAt: timestamp("timeout_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("waits_run_step_idx").on(t.runId, t.stepId),
-    index("waits_event_idx").on(t.eventName),
-    index("waits_child_idx").on(t.childRunId),
-  ],
+  (t) => [uniqueIndex("waits_run_step_idx").on(t.runId, t.stepId), index("waits_event_idx").on(t.eventName), index("waits_child_idx").on(t.childRunId)],
 );
