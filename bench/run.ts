@@ -7,6 +7,7 @@ import postgres from "postgres";
 import { RunStatus } from "@tenax/proto";
 import { bidiFloor, pgFloor, type Floor } from "./floor.js";
 import { pagingMisses, root, startBench, type Bench } from "./harness.js";
+import { keepHandWritten } from "./hand-written.js";
 import { machineInfo, renderMarkdown, toJsonLine } from "./report.js";
 import { chainEvent, sendMany, variants, chainFn, type Sizes, type WorkloadResult } from "./workloads/common.js";
 import { w1 } from "./workloads/w1-latency.js";
@@ -163,7 +164,7 @@ async function main(): Promise<number> {
   const outDir = join(root, "bench", "out");
   mkdirSync(outDir, { recursive: true });
   const mdPath = complete ? join(root, "bench", "RESULTS.md") : join(outDir, `RESULTS-${mode}${only || watchBatch !== 1000 ? "-partial" : ""}.md`);
-  writeFileSync(mdPath, md);
+  writeFileSync(mdPath, complete ? keepHandWritten(mdPath, md) : md);
   writeFileSync(
     join(outDir, `results-${mode}.jsonl`),
     [JSON.stringify({ workload: "floor", ...floor }), ...results.map((r) => JSON.stringify(toJsonLine(r, floor)))].join("\n") + "\n",

@@ -1,4 +1,4 @@
-/** Every size and count limit of Tenax, in one place (README "Limits" mirrors this). */
+/** Every size and count limit of Tenax, in one place (the "Limits" table in sdk-ts/README.md mirrors this). */
 export const limits = {
   eventNameMaxChars: 256,
   eventMaxBytes: 512 * 1024,
