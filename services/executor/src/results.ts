@@ -80,12 +80,17 @@ export async function failOnRefusal(deps: ResultDeps, session: WorkerSession, wo
 
 /** Fails the run with a final `unstorable_value` error. */
 export function failUnstorable(deps: ResultDeps, session: WorkerSession, work: Inflight, message: string): Promise<ResultOutcome> {
-  return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.UNSTORABLE_VALUE, ErrorReason.UNSTORABLE_VALUE, message));
+  return failRun(deps, session, work, ErrorCode.UNSTORABLE_VALUE, ErrorReason.UNSTORABLE_VALUE, message);
+}
+
+/** Ends the run as failed with an error Tenax itself causes. */
+function failRun(deps: ResultDeps, session: WorkerSession, work: Inflight, code: ErrorCode, reason: ErrorReason, message: string): Promise<ResultOutcome> {
+  return finish(deps, session, work, "failed", null, reasonErrorInfo(code, reason, message));
 }
 
 async function applyResult(deps: ResultDeps, session: WorkerSession, work: Inflight, ops: Op[]): Promise<ResultOutcome> {
   const op = ops[0];
-  if (!op) return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.PROTOCOL_ERROR, "result has no ops"));
+  if (!op) return failRun(deps, session, work, ErrorCode.PROTOCOL, ErrorReason.PROTOCOL_ERROR, "result has no ops");
   for (const o of ops) {
     const bad = unstorableStepField(o);
     if (bad) return failUnstorable(deps, session, work, bad);
@@ -101,31 +106,23 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
         return retryLater(deps, session, work, op);
       case OpCode.RUN_COMPLETE:
         if (op.data.length > limits.stepOutputMaxBytes) {
-          return finish(
+          return failRun(
             deps,
             session,
             work,
-            "failed",
-            null,
-            reasonErrorInfo(
-              ErrorCode.OUTPUT_TOO_LARGE,
-              ErrorReason.OUTPUT_TOO_LARGE,
-              `function output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`,
-            ),
+            ErrorCode.OUTPUT_TOO_LARGE,
+            ErrorReason.OUTPUT_TOO_LARGE,
+            `function output is ${op.data.length} bytes; the limit is ${limits.stepOutputMaxBytes} bytes (4 MiB)`,
           );
         }
         if (work.stateBytes + op.data.length > limits.runStateMaxBytes) {
-          return finish(
+          return failRun(
             deps,
             session,
             work,
-            "failed",
-            null,
-            reasonErrorInfo(
-              ErrorCode.STATE_TOO_LARGE,
-              ErrorReason.STATE_TOO_LARGE,
-              `run state with the function output would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`,
-            ),
+            ErrorCode.STATE_TOO_LARGE,
+            ErrorReason.STATE_TOO_LARGE,
+            `run state with the function output would reach ${work.stateBytes + op.data.length} bytes; the limit is ${limits.runStateMaxBytes} bytes (32 MiB)`,
           );
         }
         return complete(deps, session, work, utf8.decode(op.data) || "null");
@@ -151,13 +148,13 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
   }
   const unknown = ops.find((o) => !asyncCodes.has(o.code));
   if (unknown) {
-    return finish(
+    return failRun(
       deps,
       session,
       work,
-      "failed",
-      null,
-      reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.PROTOCOL_ERROR, `op ${OpCode[unknown.code] ?? unknown.code} cannot be combined with other ops`),
+      ErrorCode.PROTOCOL,
+      ErrorReason.PROTOCOL_ERROR,
+      `op ${OpCode[unknown.code] ?? unknown.code} cannot be combined with other ops`,
     );
   }
   if (work.memo.length + ops.length > limits.stepsPerRun) return stepLimit(deps, session, work);
@@ -172,7 +169,7 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
       deps.dispatcher.pump();
       return { accepted: true };
     case "fail_run":
-      return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.INVALID_EXPRESSION, outcome.reason, outcome.message));
+      return failRun(deps, session, work, ErrorCode.INVALID_EXPRESSION, outcome.reason, outcome.message);
     case "parked":
       deps.dispatcher.pump();
       return { accepted: true };
@@ -189,8 +186,7 @@ const asyncCodes = new Set([OpCode.STEP_PLANNED, OpCode.SLEEP, OpCode.WAIT_FOR_E
 
 function complete(deps: ResultDeps, session: WorkerSession, work: Inflight, output: string): Promise<ResultOutcome> {
   const problem = outputProblem(output);
-  if (problem)
-    return finish(deps, session, work, "failed", null, reasonErrorInfo(ErrorCode.PROTOCOL, ErrorReason.INVALID_OUTPUT, `function output ${problem}`));
+  if (problem) return failRun(deps, session, work, ErrorCode.PROTOCOL, ErrorReason.INVALID_OUTPUT, `function output ${problem}`);
   return finish(deps, session, work, "completed", output, null);
 }
 
@@ -346,13 +342,13 @@ async function finish(
 }
 
 export function stepLimit(deps: ResultDeps, session: WorkerSession, work: Inflight): Promise<ResultOutcome> {
-  return finish(
+  return failRun(
     deps,
     session,
     work,
-    "failed",
-    null,
-    reasonErrorInfo(ErrorCode.STEP_LIMIT_EXCEEDED, ErrorReason.STEP_LIMIT_EXCEEDED, `run has ${work.memo.length} steps; the limit is ${limits.stepsPerRun}`),
+    ErrorCode.STEP_LIMIT_EXCEEDED,
+    ErrorReason.STEP_LIMIT_EXCEEDED,
+    `run has ${work.memo.length} steps; the limit is ${limits.stepsPerRun}`,
   );
 }
 
