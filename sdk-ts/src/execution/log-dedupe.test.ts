@@ -2,7 +2,7 @@ import { OpCode } from "@tenax/proto";
 import { describe, expect, it } from "vitest";
 import type { HandlerContext } from "../function/types.js";
 import type { LogFields, Logger } from "../logger/logger.js";
-import { executeHandler, failed, hit, silent } from "../testing/execute-handler.js";
+import { executeHandler, failed, hit, silent } from "../internal-testing/execute-handler.js";
 import type { MemoEntryInput } from "./memo.js";
 
 interface Line {

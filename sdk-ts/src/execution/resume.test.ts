@@ -2,7 +2,7 @@ import { OpCode } from "@tenax/proto";
 import { describe, expect, it } from "vitest";
 import type { HandlerContext } from "../function/types.js";
 import type { LogFields, Logger } from "../logger/logger.js";
-import { NOW, executeHandler, silent, text } from "../testing/execute-handler.js";
+import { NOW, executeHandler, silent, text } from "../internal-testing/execute-handler.js";
 import { createExecution, type Execution, type ExecutionInput, type ExecutionReport } from "./execute.js";
 import type { MemoEntryInput } from "./memo.js";
 import type { ReportedOp } from "./ops.js";

@@ -6,7 +6,7 @@ import { NonRetriableError } from "../errors/non-retriable-error.js";
 import { serializeError } from "../errors/serialize.js";
 import { StepError } from "../errors/step-error.js";
 import type { TenaxEvent } from "../event/types.js";
-import { executeHandler, text } from "../testing/execute-handler.js";
+import { executeHandler, text } from "../internal-testing/execute-handler.js";
 import { celString } from "./cel-string.js";
 import { failureTrigger, withFailureFunctions } from "./failure-function.js";
 import type { FailureContext } from "./types.js";

@@ -2,7 +2,7 @@ import { ErrorCode, ErrorReason, OpCode } from "@tenax/proto";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { Tenax } from "../client/tenax.js";
 import { NonRetriableError } from "../errors/non-retriable-error.js";
-import { executeHandler, failed, hit, NOW, sha1, text } from "../testing/execute-handler.js";
+import { executeHandler, failed, hit, NOW, sha1, text } from "../internal-testing/execute-handler.js";
 
 const shop = new Tenax({ id: "shop", logger: { debug() {}, info() {}, warn() {}, error() {} } });
 const billing = new Tenax({ id: "billing", logger: { debug() {}, info() {}, warn() {}, error() {} } });

@@ -1,6 +1,6 @@
 import { OpCode } from "@tenax/proto";
 import { describe, expect, it } from "vitest";
-import { executeHandler, hit, sha1 } from "../testing/execute-handler.js";
+import { executeHandler, hit, sha1 } from "../internal-testing/execute-handler.js";
 
 describe("step.sendEvent", () => {
   it("emits SEND_EVENT with proto events", async () => {

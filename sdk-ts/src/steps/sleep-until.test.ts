@@ -1,6 +1,6 @@
 import { OpCode } from "@tenax/proto";
 import { describe, expect, it } from "vitest";
-import { executeHandler, hit, NOW, sha1 } from "../testing/execute-handler.js";
+import { executeHandler, hit, NOW, sha1 } from "../internal-testing/execute-handler.js";
 
 const at = Date.UTC(2024, 0, 1, 12); // after NOW (2023-11-14)
 

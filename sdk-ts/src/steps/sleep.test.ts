@@ -1,6 +1,6 @@
 import { ErrorReason, OpCode } from "@tenax/proto";
 import { describe, expect, it } from "vitest";
-import { executeHandler, hit, NOW, sha1 } from "../testing/execute-handler.js";
+import { executeHandler, hit, NOW, sha1 } from "../internal-testing/execute-handler.js";
 
 describe("step.sleep", () => {
   it.each([

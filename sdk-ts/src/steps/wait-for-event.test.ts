@@ -1,7 +1,7 @@
 import { OpCode } from "@tenax/proto";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { TenaxEvent } from "../event/types.js";
-import { executeHandler, hit, NOW, sha1 } from "../testing/execute-handler.js";
+import { executeHandler, hit, NOW, sha1 } from "../internal-testing/execute-handler.js";
 
 describe("step.waitForEvent", () => {
   it("emits WAIT_FOR_EVENT with an absolute timeout and the match path", async () => {

@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { ErrorCode, ExecuteRequestSchema, OpCode, ResultAckSchema, type Checkpoint } from "@tenax/proto";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { silent } from "../testing/execute-handler.js";
+import { silent } from "../internal-testing/execute-handler.js";
 import { createCheckpointBuffer, type CheckpointBufferOptions } from "./checkpoint-buffer.js";
 import { checkpointSettings } from "./checkpoint-settings.js";
 

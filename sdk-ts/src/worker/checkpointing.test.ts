@@ -2,8 +2,8 @@ import { ErrorCode, OpCode } from "@tenax/proto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Tenax } from "../client/tenax.js";
 import type { Handler } from "../function/types.js";
-import { executeRequestInit, sha1, silent, text } from "../testing/execute-handler.js";
-import { startFakeServer, type FakeConnection, type FakeServer } from "../testing/fake-executor.js";
+import { executeRequestInit, sha1, silent, text } from "../internal-testing/execute-handler.js";
+import { startFakeServer, type FakeConnection, type FakeServer } from "../internal-testing/fake-executor.js";
 import type { Worker } from "./types.js";
 
 /** A promise the test settles: a step that ends when the test says so. */

@@ -3,8 +3,8 @@ import { ErrorCode, OpCode, type ExecuteRequestSchema, type WorkerMessage } from
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Tenax } from "../client/tenax.js";
 import type { LogFields, Logger } from "../logger/logger.js";
-import { executeRequestInit, sha1 } from "../testing/execute-handler.js";
-import { startFakeServer, type FakeConnection, type FakeServer } from "../testing/fake-executor.js";
+import { executeRequestInit, sha1 } from "../internal-testing/execute-handler.js";
+import { startFakeServer, type FakeConnection, type FakeServer } from "../internal-testing/fake-executor.js";
 import type { Worker } from "./types.js";
 
 const quiet = () => ({ debug() {}, info() {}, warn() {}, error: vi.fn<(message: string, fields?: LogFields) => void>() });

@@ -3,7 +3,7 @@ import { ExecuteRequestSchema, OpCode, type Checkpoint, type MemoEntry } from "@
 import { describe, expect, it } from "vitest";
 import type { HandlerContext } from "../function/types.js";
 import type { LogFields, Logger } from "../logger/logger.js";
-import { executeRequestInit, json, sha1, silent, text } from "../testing/execute-handler.js";
+import { executeRequestInit, json, sha1, silent, text } from "../internal-testing/execute-handler.js";
 import { createCheckpointBuffer } from "./checkpoint-buffer.js";
 import { executeRequest, MAX_STEP_OUTPUT_BYTES, type ExecuteRequestOptions } from "./execute-request.js";
 

@@ -2,8 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { ExecuteRequestSchema, OpCode, type ExecuteRequest } from "@tenax/proto";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Execution } from "../execution/execute.js";
-import { createFakeSession, type FakeSession } from "../testing/fake-session.js";
-import { json, sha1 } from "../testing/execute-handler.js";
+import { createFakeSession, type FakeSession } from "../internal-testing/fake-session.js";
+import { json, sha1 } from "../internal-testing/execute-handler.js";
 import { createWarmExecutions } from "./warm-executions.js";
 import { isWarmContinuation, type SuspendedExecution } from "./warm-match.js";
 

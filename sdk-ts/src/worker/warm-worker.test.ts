@@ -2,8 +2,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { OpCode, type MemoEntrySchema } from "@tenax/proto";
 import { afterEach, describe, expect, it } from "vitest";
 import { Tenax } from "../client/tenax.js";
-import { silent, text } from "../testing/execute-handler.js";
-import { startFakeServer, type FakeConnection, type FakeServer } from "../testing/fake-executor.js";
+import { silent, text } from "../internal-testing/execute-handler.js";
+import { startFakeServer, type FakeConnection, type FakeServer } from "../internal-testing/fake-executor.js";
 import type { Worker } from "./types.js";
 
 type MemoInit = MessageInitShape<typeof MemoEntrySchema>[];
