@@ -13,7 +13,8 @@ const serverPackages = ["common", "state", "engine", ...services].map((name) => 
 const restrict = (files, paths, patterns = []) => ({ files, rules: { "no-restricted-imports": ["error", { paths, patterns }] } });
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "proto/gen/**", ".test-data/**", "**/*.js", "**/*.mjs"] },
+  // dist/: built packages (npm run build:packages); build/fixtures: user projects, checked by their own strict tsc (npm run test:packages).
+  { ignores: ["**/node_modules/**", "proto/gen/**", ".test-data/**", "dist/**", "build/fixtures/**", "**/*.js", "**/*.mjs"] },
   {
     files: ["**/*.ts"],
     languageOptions: { parser: tseslint.parser, parserOptions: { projectService: { allowDefaultProject: ["vitest.config.ts", "services/state/drizzle.config.ts"] }, tsconfigRootDir: import.meta.dirname } },
@@ -35,6 +36,9 @@ export default tseslint.config(
   restrict(["services/common/src/**/*.ts"], [...database, ...["engine", ...services].map((n) => ({ name: `@tenax/${n}`, message: "@tenax/common is infrastructure: it imports no domain package and no service" }))], databasePatterns),
   restrict(["sdk-ts/src/**/*.ts"], [...database, ...serverPackages], databasePatterns),
   restrict(["sdk-ts/src/steps/**/*.ts", "sdk-ts/src/execution/**/*.ts", "sdk-ts/src/function/**/*.ts"], [...database, ...serverPackages], [...databasePatterns, ...rpc]),
+  // @tenax/match is shared by the engine and the SDK (the testing kit decides as the services do), so
+  // the SDK may import it; it stays pure: no server package, no database, no RPC.
+  restrict(["lib/match/src/**/*.ts"], [...database, ...serverPackages.map((p) => ({ ...p, message: "@tenax/match is pure and shared with the SDK: it imports no server package" }))], [...databasePatterns, ...rpc]),
   // The benchmark's floor measures Postgres itself, with a bare client.
   restrict(["bench/**/*.ts"], services.map(serviceImport)),
 );

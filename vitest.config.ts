@@ -30,7 +30,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["sdk-ts/src/**/*.test.ts", "services/*/src/**/*.test.ts"],
+          include: ["sdk-ts/src/**/*.test.ts", "services/*/src/**/*.test.ts", "lib/*/src/**/*.test.ts"],
           exclude: [...configDefaults.exclude, ...integration],
           // Each file gets fresh modules (vitest's default): sharing them ran 4x faster, but a
           // file that left fake timers or spies behind would break the next one.

@@ -3,6 +3,13 @@
 export { Tenax } from "./client/tenax.js";
 export type { TenaxOptions } from "./client/config.js";
 export type { SendResult } from "./client/send-events.js";
+export type { RunsClient } from "./runs/runs-client.js";
+export type { Run, RunDetails, RunOutput, RunStatus, RunStep, RunUpdate } from "./runs/run.js";
+export { RUN_STATUSES } from "./runs/run.js";
+export type { ListRunsOptions, RunPage } from "./runs/list-runs.js";
+export type { WatchRunOptions } from "./runs/watch-run.js";
+export type { RunResultOptions, RunTarget } from "./runs/await-result.js";
+export type { EventRunTarget } from "./runs/find-event-run.js";
 
 export type { TenaxFunction } from "./function/create-function.js";
 export type {
@@ -34,7 +41,9 @@ export { TenaxError } from "./errors/tenax-error.js";
 export { NonRetriableError } from "./errors/non-retriable-error.js";
 export { RetryAfterError } from "./errors/retry-after-error.js";
 export { StepError } from "./errors/step-error.js";
+export { RunFailedError } from "./errors/run-failed-error.js";
 export { isNonRetriableError, isRetryAfterError, isStepError } from "./errors/guards.js";
+export { isRunFailedError } from "./errors/guards.js";
 export { serializeError, deserializeError } from "./errors/serialize.js";
 export type { SerializedError, ErrorInfoLike } from "./errors/serialize.js";
 export { fromErrorInfoJson } from "./errors/error-info-json.js";

@@ -14,8 +14,21 @@ export interface Proc {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startProcess(name: string, args: string[], env: Record<string, string>, cwd = process.cwd()): Proc {
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export interface StartOptions {
+  /** Its own process group (as a terminal runs a command): `process.kill(-pid, …)` signals the whole group. */
+  detached?: boolean;
+  /** Written to its stdin, which is then closed. */
+  input?: string;
+}
+
+export function startProcess(name: string, args: string[], env: Record<string, string>, cwd = process.cwd(), options: StartOptions = {}): Proc {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    detached: options.detached ?? false,
+  });
+  if (options.input !== undefined) child.stdin!.end(options.input);
   const lines: LogLine[] = [];
   const waiters = new Set<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   const onLine = (raw: string) => {

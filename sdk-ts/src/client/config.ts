@@ -9,13 +9,13 @@ export interface TenaxOptions {
   id: string;
   /** Logger for the SDK and handler contexts. Default: JSON lines on stdout. */
   logger?: Logger;
-  /** Ingest service URL. Env TENAX_INGEST_URL, default http://127.0.0.1:8288. */
+  /** Ingest service URL (events and the run API). Env TENAX_INGEST_URL, default http://127.0.0.1:8288. */
   ingestUrl?: string;
   /** Executor service URL. Env TENAX_EXECUTOR_URL, default http://127.0.0.1:8289. */
   executorUrl?: string;
   /** Key for sending events. Env TENAX_EVENT_KEY; falls back to the signing key. */
   eventKey?: string;
-  /** Key authenticating workers (and sends when no event key is set). Env TENAX_SIGNING_KEY. */
+  /** Key authenticating workers and run API calls (`runs`), and sends when no event key is set. Env TENAX_SIGNING_KEY. */
   signingKey?: string;
   /** App version; the newest version decides function configs. Default "1". */
   appVersion?: string;

@@ -2,19 +2,26 @@ import { createFunction, type TenaxFunction } from "../function/create-function.
 import type { FunctionOptions, Handler, TriggerOptions } from "../function/types.js";
 import type { EventPayload } from "../event/types.js";
 import type { Logger } from "../logger/logger.js";
+import { createRunsClient, type RunsClient } from "../runs/runs-client.js";
 import { createWorker } from "../worker/create-worker.js";
 import type { ConnectOptions, Worker } from "../worker/types.js";
 import { resolveConfig, type ResolvedConfig, type TenaxOptions } from "./config.js";
 import { createEventSender, type SendEvents, type SendResult } from "./send-events.js";
 
 /**
- * The SDK client of one app: defines functions, sends events and connects
- * workers.
+ * The SDK client of one app: defines functions, sends events, connects
+ * workers, and reads and awaits runs (`runs`).
  */
 export class Tenax {
   /** The app id. */
   readonly id: string;
   readonly logger: Logger;
+  /**
+   * The run API of the client's ingest: `get`, `list`, `watch`, `result`,
+   * `cancel`. Calls carry the signing key, which ingest requires for them
+   * when it has keys.
+   */
+  readonly runs: RunsClient;
   readonly #config: ResolvedConfig;
   readonly #send: SendEvents;
 
@@ -24,6 +31,8 @@ export class Tenax {
     this.logger = this.#config.logger;
     // Event keys may be scoped to sending; the signing key also works.
     this.#send = createEventSender({ ingestUrl: this.#config.ingestUrl, key: this.#config.eventKey ?? this.#config.signingKey });
+    // RunService accepts only the signing key (an event key only sends).
+    this.runs = createRunsClient({ ingestUrl: this.#config.ingestUrl, signingKey: this.#config.signingKey });
   }
 
   /**

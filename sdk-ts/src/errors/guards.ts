@@ -1,5 +1,6 @@
 import type { NonRetriableError } from "./non-retriable-error.js";
 import type { RetryAfterError } from "./retry-after-error.js";
+import type { RunFailedError } from "./run-failed-error.js";
 import type { StepError } from "./step-error.js";
 
 // Guards compare `name` rather than using instanceof, so errors from another
@@ -26,4 +27,8 @@ export function retryAtMs(error: RetryAfterError): number | undefined {
   const at: unknown = (error as { retryAt?: unknown }).retryAt;
   const ms = at instanceof Date ? at.getTime() : typeof at === "string" || typeof at === "number" ? new Date(at).getTime() : NaN;
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+export function isRunFailedError(value: unknown): value is RunFailedError {
+  return hasName(value, "RunFailedError");
 }

@@ -35,7 +35,8 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const write = options.write ?? ((line: string) => process.stdout.write(line));
   const log = (level: LogLevel) => (message: string, fields?: LogFields) => {
     if (LEVEL_RANK[level] < minRank) return;
-    const line = { level, time: new Date().toISOString(), msg: message, ...base, ...fields };
+    // The field names and order of the services' lines: ts, level, then fields, msg.
+    const line = { ts: new Date().toISOString(), level, ...base, msg: message, ...fields };
     write(`${safeStringify(line)}\n`);
   };
   return {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { ErrorCode, WorkerService, type Registered } from "@tenax/proto";
 import { TenaxError } from "../errors/tenax-error.js";
 import type { TenaxFunction } from "../function/create-function.js";
@@ -8,6 +8,7 @@ import type { Logger } from "../logger/logger.js";
 import { authHeaders, createTenaxTransport } from "../rpc/transport.js";
 import { SDK_NAME, SDK_VERSION } from "../version.js";
 import { createBackoff } from "./backoff.js";
+import { checkExecutorUrl, connectTimeoutError, connectTimeoutMs, unfixableConnectError } from "./connect-errors.js";
 import { createMemoCache } from "./memo-cache.js";
 import { createRequestRunner } from "./request-runner.js";
 import { createSemaphore } from "./semaphore.js";
@@ -24,12 +25,13 @@ export interface WorkerClientConfig {
 }
 
 const REGISTRATION_TIMEOUT_MS = 30_000;
-// Errors no retry can fix; fail connect() instead of retrying forever.
-const FATAL_CODES = new Set([Code.Unauthenticated, Code.PermissionDenied, Code.InvalidArgument]);
 
 /**
  * Connects a worker and keeps it connected: reconnects with backoff whenever
  * the stream ends. Resolves once the executor registered at least one function.
+ * Until then, a mistake no retry can fix (not an executor, TLS mismatch, a refused
+ * key) rejects at once, and an executor that does not answer rejects after
+ * `connectTimeout`; once registered, the worker reconnects forever.
  */
 export async function createWorker(config: WorkerClientConfig, options: ConnectOptions): Promise<Worker> {
   const { logger } = config;
@@ -38,6 +40,8 @@ export async function createWorker(config: WorkerClientConfig, options: ConnectO
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
     throw new TenaxError("invalid_config", `connect(): maxConcurrency must be a positive integer, got ${String(maxConcurrency)}`);
   }
+  const giveUpMs = connectTimeoutMs(options.connectTimeout);
+  checkExecutorUrl(config.executorUrl);
   const instanceId = randomUUID();
   const client = createClient(WorkerService, createTenaxTransport(config.executorUrl));
   const hello = {
@@ -64,6 +68,7 @@ export async function createWorker(config: WorkerClientConfig, options: ConnectO
   let closing = false;
   let registeredOnce = false;
   let fatal: Error | undefined;
+  let lastError: unknown;
   let wakeSleep: (() => void) | undefined;
   let resolveFirst!: () => void;
   let rejectFirst!: (err: Error) => void;
@@ -71,6 +76,15 @@ export async function createWorker(config: WorkerClientConfig, options: ConnectO
     resolveFirst = resolve;
     rejectFirst = reject;
   });
+  // Gives up on an executor that never answered; cleared by the first registration.
+  const connectTimer = Number.isFinite(giveUpMs)
+    ? setTimeout(() => {
+        if (registeredOnce || fatal || closing) return;
+        fatal = connectTimeoutError(config.executorUrl, giveUpMs, lastError);
+        current?.abort("connect timeout");
+        wakeSleep?.();
+      }, giveUpMs)
+    : undefined;
 
   const handlers: SessionHandlers = {
     onRegistered(session, registered) {
@@ -82,6 +96,7 @@ export async function createWorker(config: WorkerClientConfig, options: ConnectO
         return;
       }
       registeredOnce = true;
+      clearTimeout(connectTimer);
       logger.info("worker connected", { connectionId: registered.connectionId, executorId: registered.executorId, functions: okCount });
       resolveFirst();
     },
@@ -91,6 +106,7 @@ export async function createWorker(config: WorkerClientConfig, options: ConnectO
     inFlight: () => runner.inFlight(),
   };
 
+  let attempts = 0;
   const loop = (async () => {
     while (!closing && !fatal) {
       const session = createSession({
@@ -105,12 +121,25 @@ export async function createWorker(config: WorkerClientConfig, options: ConnectO
       const end = await session.ended;
       current = undefined;
       if (closing || fatal) break;
-      if (!registeredOnce && end.error && FATAL_CODES.has(ConnectError.from(end.error).code)) {
-        fatal = new TenaxError("connect_failed", `worker could not connect to ${config.executorUrl}: ${errorMessage(end.error)}`, { cause: end.error });
-        break;
-      }
       const delayMs = backoff.next();
-      logger.warn("worker stream ended; reconnecting", { reason: end.reason, error: end.error ? errorMessage(end.error) : undefined, delayMs });
+      if (!registeredOnce) {
+        lastError = end.error ?? end.reason;
+        const unfixable = end.error === undefined ? undefined : unfixableConnectError(end.error, config.executorUrl);
+        if (unfixable) {
+          fatal = unfixable;
+          break;
+        }
+        // Before the first connection: one warning, then quiet retries until connectTimeout.
+        const fields = {
+          executorUrl: config.executorUrl,
+          error: end.error ? errorMessage(end.error) : end.reason,
+          giveUpAfterMs: Number.isFinite(giveUpMs) ? giveUpMs : undefined,
+        };
+        if (attempts++ === 0) logger.warn("cannot reach the executor yet; retrying", fields);
+        else logger.debug("cannot reach the executor yet; retrying", fields);
+      } else {
+        logger.warn("worker stream ended; reconnecting", { reason: end.reason, error: end.error ? errorMessage(end.error) : undefined, delayMs });
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delayMs);
         wakeSleep = () => {
@@ -120,6 +149,7 @@ export async function createWorker(config: WorkerClientConfig, options: ConnectO
       });
       wakeSleep = undefined;
     }
+    clearTimeout(connectTimer);
     if (fatal && !registeredOnce) rejectFirst(fatal);
   })();
 

@@ -1,4 +1,5 @@
 import type { TenaxFunction } from "../function/create-function.js";
+import type { Duration } from "../time/duration.js";
 import type { BackoffOptions } from "./backoff.js";
 
 export interface ConnectOptions {
@@ -8,6 +9,14 @@ export interface ConnectOptions {
   maxConcurrency?: number;
   /** Reconnect backoff in ms. Default { initial: 100, max: 5000 }. */
   reconnectBackoffMs?: BackoffOptions;
+  /**
+   * How long connect() keeps trying an executor that does not answer (connection refused, a
+   * host that does not resolve yet) before it rejects with `connect_failed`: ms or a duration
+   * such as "30s"; `Infinity` waits forever. Default "30s". Mistakes no retry can fix (the URL
+   * answers but is not an executor, https against a cleartext port, a refused key) reject at
+   * once. Once connected, the worker reconnects forever.
+   */
+  connectTimeout?: Duration;
 }
 
 export interface CloseOptions {

@@ -1,6 +1,7 @@
-import { envString, type Env } from "@tenax/common";
+import { envNumber, envString, type Env } from "@tenax/common";
 
 export interface CliConfig {
+  /** As set; `tenax dev` and `tenax migrate` check it (envDatabaseUrl). */
   databaseUrl?: string;
   ingestUrl: string;
   executorUrl: string;
@@ -20,6 +21,6 @@ export function loadCliConfig(env: Env = process.env): CliConfig {
     signingKey: env.TENAX_SIGNING_KEY || undefined,
     eventKey: env.TENAX_EVENT_KEY || undefined,
     dataDir: envString(env, "TENAX_DATA_DIR", ".tenax"),
-    devPostgresPort: Number(envString(env, "TENAX_DEV_PG_PORT", "54329")),
+    devPostgresPort: envNumber(env, "TENAX_DEV_PG_PORT", 54329),
   };
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { HealthService } from "@tenax/proto";
-import { createDatabase, migrateDatabase, type Database } from "@tenax/state";
+import { createDatabase, migrateDatabase, redactDatabaseUrl, type Database } from "@tenax/state";
 import { createAuthInterceptor, createKeyRule } from "./auth.js";
 import { createHealthService } from "./health.js";
 import { logAuthMode } from "./lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
-import { serve } from "./server.js";
+import { checkListen, serve } from "./server.js";
 
 /** The settings every service has. */
 export interface ServiceSettings {
@@ -50,6 +50,16 @@ export interface StartServiceOptions {
   parts(ctx: ServiceContext): Promise<ServiceParts>;
 }
 
+/** The setting that chooses each service's address, named when that address cannot be used. */
+export const listenSettings = {
+  ingest: "TENAX_INGEST_LISTEN",
+  scheduler: "TENAX_SCHEDULER_LISTEN",
+  executor: "TENAX_EXECUTOR_LISTEN",
+} as const;
+
+/** How long a service waits for an unreachable database before it gives up. */
+export const databaseWaitMs = 60_000;
+
 export interface ServiceHandle {
   readonly port: number;
   readonly logger: Logger;
@@ -65,32 +75,59 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   const { settings } = options;
   const instanceId = randomUUID();
   const logger = createLogger({ service: options.name, instance: instanceId.slice(0, 8) });
-  await migrateDatabase(settings.databaseUrl, { waitMs: 60_000, onRetry: (err) => logger.warn("database unreachable; retrying", { err: String(err) }) });
-  const database = createDatabase(settings.databaseUrl, options.poolSize ? { max: options.poolSize } : {});
-  let draining = false;
-  const parts = await options.parts({ instanceId, logger, database, isDraining: () => draining });
-  const server = await serve({
-    host: settings.host,
-    port: settings.port,
-    logger,
-    sniffTimeoutMs: settings.sniffTimeoutMs,
-    interceptors: [createAuthInterceptor(createKeyRule(settings, options.eventKeyMethods))],
-    routes(router) {
-      parts.routes(router);
-      const health = createHealthService({ service: options.name, instanceId, ping: () => database.sql`select 1`, draining: () => draining });
-      router.service(HealthService, health);
+  const listenSetting = listenSettings[options.name];
+  // A taken port fails at once, before the wait for the database.
+  await checkListen(settings.host, settings.port, listenSetting);
+  let nextRetryLogAt = 0;
+  await migrateDatabase(settings.databaseUrl, {
+    waitMs: databaseWaitMs,
+    // The first retry and then one line per 10 s, not one per attempt.
+    onRetry: (err, waitedMs) => {
+      if (waitedMs < nextRetryLogAt) return;
+      nextRetryLogAt = waitedMs + 10_000;
+      const database = redactDatabaseUrl(settings.databaseUrl);
+      logger.warn("database unreachable; retrying", { database, err: String(err), waitedMs, giveUpAfterMs: databaseWaitMs });
     },
   });
+  const database = createDatabase(settings.databaseUrl, options.poolSize ? { max: options.poolSize } : {});
+  let draining = false;
+  let parts: ServiceParts | undefined;
+  let server: Awaited<ReturnType<typeof serve>>;
+  try {
+    parts = await options.parts({ instanceId, logger, database, isDraining: () => draining });
+    const built = parts;
+    server = await serve({
+      host: settings.host,
+      port: settings.port,
+      logger,
+      sniffTimeoutMs: settings.sniffTimeoutMs,
+      listenSetting,
+      interceptors: [createAuthInterceptor(createKeyRule(settings, options.eventKeyMethods))],
+      routes(router) {
+        built.routes(router);
+        const health = createHealthService({ service: options.name, instanceId, ping: () => database.sql`select 1`, draining: () => draining });
+        router.service(HealthService, health);
+      },
+    });
+  } catch (err) {
+    // Release what started, so a failed start leaves nothing running (tenax dev goes on to stop Postgres).
+    draining = true;
+    await parts?.drain?.().catch(() => {});
+    await parts?.close?.().catch(() => {});
+    await database.close().catch(() => {});
+    throw err;
+  }
+  const running = parts;
   logAuthMode(logger, settings);
-  logger.info("listening", { address: server.address, port: server.port, ...parts.listening });
+  logger.info("listening", { address: server.address, port: server.port, ...running.listening });
   return {
     port: server.port,
     logger,
     async stop() {
       draining = true;
-      await parts.drain?.();
+      await running.drain?.();
       await server.close(options.closeTimeoutMs);
-      await parts.close?.();
+      await running.close?.();
       await database.close();
     },
   };

@@ -1,4 +1,5 @@
 import { ErrorReason, ReasonError } from "@tenax/proto";
+import { parseDatabaseUrl } from "@tenax/state";
 /** Parsers for settings. Only each service's config.ts passes process.env in. */
 export type Env = Record<string, string | undefined>;
 
@@ -26,3 +27,14 @@ export function parseListen(value: string, name: string): { host: string; port: 
 }
 
 export const defaultDatabaseUrl = "postgres://postgres:postgres@127.0.0.1:5432/postgres";
+
+/**
+ * DATABASE_URL, checked: scheme postgres:// or postgresql://, a host and a database, or the
+ * process refuses to start with `[invalid_setting]` (the message hides the password).
+ */
+export function envDatabaseUrl(env: Env, fallback: string = defaultDatabaseUrl): string {
+  const url = envString(env, "DATABASE_URL", fallback);
+  const parsed = parseDatabaseUrl(url);
+  if ("problem" in parsed) throw new ReasonError(ErrorReason.INVALID_SETTING, `DATABASE_URL ${parsed.problem}`);
+  return url;
+}

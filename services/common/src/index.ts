@@ -1,13 +1,13 @@
 export { createLogger } from "./logger.js";
 export type { Logger } from "./logger.js";
-export { defaultSniffTimeoutMs, maxMessageBytes, serve } from "./server.js";
+export { checkListen, defaultSniffTimeoutMs, listenError, maxMessageBytes, serve } from "./server.js";
 export type { RunningServer, ServeOptions } from "./server.js";
 export { createAuthInterceptor, createKeyRule, keyMatches } from "./auth.js";
 export type { AuthRule } from "./auth.js";
 export { invalidArgument, notFound, ReasonConnectError, toConnectError } from "./errors.js";
-export { defaultDatabaseUrl, envNumber, envString, parseListen } from "./env.js";
+export { defaultDatabaseUrl, envDatabaseUrl, envNumber, envString, parseListen } from "./env.js";
 export type { Env } from "./env.js";
-export { logAuthMode, stopOnSignals } from "./lifecycle.js";
+export { logAuthMode, runService, stopOnSignals } from "./lifecycle.js";
 export type { Stoppable } from "./lifecycle.js";
 export { createHealthService } from "./health.js";
 export { startService } from "./bootstrap.js";

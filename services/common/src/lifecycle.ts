@@ -1,4 +1,4 @@
-import type { Logger } from "./logger.js";
+import { createLogger, type Logger } from "./logger.js";
 
 export interface Stoppable {
   /** Drains and stops; resolves when the process may exit. */
@@ -6,13 +6,20 @@ export interface Stoppable {
 }
 
 /**
- * Runs a service until SIGTERM/SIGINT, then drains it and exits. A second signal exits at once.
+ * Runs a service until SIGTERM/SIGINT, then drains it and exits. A second signal (a second or
+ * more after the first) exits at once.
  */
 export function stopOnSignals(service: Stoppable, logger: Logger): void {
   let stopping = false;
+  let firstAt = 0;
   const onSignal = (signal: string) => {
-    if (stopping) process.exit(1);
+    if (stopping) {
+      // Within a second it is the same request: a terminal's Ctrl-C and npm's forwarded copy of it.
+      if (Date.now() - firstAt < 1000) return;
+      process.exit(1);
+    }
     stopping = true;
+    firstAt = Date.now();
     logger.info("draining", { signal });
     service.stop().then(
       () => {
@@ -27,6 +34,22 @@ export function stopOnSignals(service: Stoppable, logger: Logger): void {
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
   process.on("SIGINT", () => onSignal("SIGINT"));
+}
+
+/**
+ * The main of a service process: starts it (reading its settings inside `start`), then runs it
+ * until a signal. A start that fails (a setting that cannot be used, a port in use, a database
+ * that cannot be reached) is one error line that says what to change, and exit code 1 at once.
+ */
+export async function runService(name: string, start: () => Promise<Stoppable & { readonly logger: Logger }>): Promise<void> {
+  let service: Stoppable & { readonly logger: Logger };
+  try {
+    service = await start();
+  } catch (err) {
+    createLogger({ service: name }).error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+  stopOnSignals(service, service.logger);
 }
 
 /** Logs whether auth is on; unset keys mean open dev mode. */

@@ -2,7 +2,8 @@ import { once } from "node:events";
 import * as net from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Logger } from "./logger.js";
-import { serve, type RunningServer, type ServeOptions } from "./server.js";
+import { ErrorReason } from "@tenax/proto";
+import { checkListen, serve, type RunningServer, type ServeOptions } from "./server.js";
 
 type Line = { level: string; msg: string; fields?: Record<string, unknown> };
 
@@ -121,5 +122,20 @@ describe("serve()", () => {
     server = undefined;
     await ended;
     socket.destroy();
+  });
+});
+
+describe("a port that cannot be used", () => {
+  it("fails at once, naming the setting to change", async () => {
+    const taken = await start();
+    await expect(checkListen("127.0.0.1", taken.port, "TENAX_INGEST_LISTEN")).rejects.toMatchObject({
+      reason: ErrorReason.INVALID_SETTING,
+      message: `[invalid_setting] TENAX_INGEST_LISTEN: 127.0.0.1:${taken.port} is already in use (another Tenax, or another program, listens there); set TENAX_INGEST_LISTEN to a free host:port`,
+    });
+    await expect(serve({ host: "127.0.0.1", port: taken.port, routes: () => {}, listenSetting: "TENAX_EXECUTOR_LISTEN" })).rejects.toThrow(
+      /TENAX_EXECUTOR_LISTEN: .* is already in use/,
+    );
+    // A free port passes, and stays free.
+    await checkListen("127.0.0.1", 0, "TENAX_INGEST_LISTEN");
   });
 });

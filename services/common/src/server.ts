@@ -3,6 +3,7 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { ErrorReason, ReasonError } from "@tenax/proto";
 import type { Logger } from "./logger.js";
 import { routeConnection } from "./route-connection.js";
 
@@ -22,6 +23,8 @@ export interface ServeOptions {
   /** A connection whose first bytes (enough to route it) take longer than this is destroyed
    * (default 30 s; 0: never). */
   sniffTimeoutMs?: number;
+  /** The setting that chose the address (e.g. TENAX_INGEST_LISTEN), named when it cannot be used. */
+  listenSetting?: string;
 }
 
 export interface RunningServer {
@@ -84,13 +87,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       dropped: (reason) => log.debug("connection dropped before routing", { reason }),
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    tcp.once("error", reject);
-    tcp.listen(options.port, options.host, () => {
-      tcp.off("error", reject);
-      resolve();
-    });
-  });
+  await listenOn(tcp, options.host, options.port, options.listenSetting);
   // After listen, 'error' means accepting failed (EMFILE, ENFILE, ...; libuv absorbs most EMFILE
   // itself). Without a listener it would kill the process; the server keeps listening.
   tcp.on("error", (err) => log.error("accepting a connection failed; still listening", { err }));
@@ -111,4 +108,42 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Fails at once, naming `setting`, when host:port cannot be listened on (in use, not an address
+ * of this machine, a privileged port): a service checks its address before it waits for the
+ * database. Port 0 (any free port) always works.
+ */
+export async function checkListen(host: string, port: number, setting?: string): Promise<void> {
+  if (port === 0) return;
+  const probe = net.createServer();
+  await listenOn(probe, host, port, setting);
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+async function listenOn(server: net.Server, host: string, port: number, setting: string | undefined): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => reject(listenError(err, host, port, setting));
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+/** A listen failure in words, with the setting to change. */
+export function listenError(err: NodeJS.ErrnoException, host: string, port: number, setting?: string): Error {
+  const address = `${host}:${port}`;
+  const problem =
+    err.code === "EADDRINUSE"
+      ? `${address} is already in use (another Tenax, or another program, listens there)`
+      : err.code === "EACCES"
+        ? `${address}: permission denied (ports below 1024 need privileges)`
+        : err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND" || err.code === "EAI_AGAIN"
+          ? `${address}: ${host} is not an address of this machine`
+          : `cannot listen on ${address}: ${err.message}`;
+  const fix = setting ? `; set ${setting} to a free host:port` : "";
+  return new ReasonError(ErrorReason.INVALID_SETTING, `${setting ? `${setting}: ` : ""}${problem}${fix}`, { cause: err });
 }

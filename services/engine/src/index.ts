@@ -4,10 +4,9 @@ export { appendEvents, entryPaths } from "./append-events.js";
 export type { EntryOutcome, EventEntry, StartTarget } from "./append-events.js";
 export { validateEvents } from "./validate-events.js";
 export { functionVersionKey, readFunctionConfig } from "./function-config.js";
-export { compileExpression, matchesExpression } from "./expressions.js";
-export type { CompiledExpression } from "./expressions.js";
+// Expressions and wait matching live in @tenax/match (shared with the SDK's testing kit).
+export { compileExpression, matchesExpression, toEventJson, waitMatches } from "@tenax/match";
+export type { CompiledExpression, EventJson } from "@tenax/match";
 export { limits } from "./limits.js";
-export { toEventJson, waitMatches } from "./wait-match.js";
-export type { EventJson } from "./wait-match.js";
 export { latestCronTimeAtOrBefore, nextCronTime, parseCron } from "./cron.js";
 export type { ParsedCron } from "./cron.js";

@@ -1,5 +1,4 @@
-import { matchesExpression } from "./expressions.js";
-import { toEventJson } from "./wait-match.js";
+import { matchesExpression, toEventJson } from "@tenax/match";
 import type { EventRow, TriggerMatchRow } from "@tenax/state";
 import { functionVersionKey, readFunctionConfig } from "./function-config.js";
 import type { StartCandidate } from "./start-runs.js";

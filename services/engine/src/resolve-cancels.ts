@@ -1,4 +1,4 @@
-import { toEventJson, waitMatches } from "./wait-match.js";
+import { toEventJson, waitMatches } from "@tenax/match";
 import { runCancel, type EventRow, type OpenCancel, type Sql } from "@tenax/state";
 
 /** Cancels the runs whose cancelOn rules match newly stored events (in the storing transaction). */

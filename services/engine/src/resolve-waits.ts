@@ -1,4 +1,4 @@
-import { toEventJson, waitMatches } from "./wait-match.js";
+import { toEventJson, waitMatches } from "@tenax/match";
 import { runsResume, waitConsume, type EventRow, type OpenWait, type Resume, type Sql } from "@tenax/state";
 
 /**

@@ -1,6 +1,5 @@
 import { type Logger } from "@tenax/common";
-import { compileExpression } from "./expressions.js";
-import { toEventJson } from "./wait-match.js";
+import { compileExpression, toEventJson } from "@tenax/match";
 import type { FunctionConfig } from "@tenax/proto";
 import { idempotencyClaim, runsFlowSetup, runsStart, type EventRow, type RunStart, type Sql } from "@tenax/state";
 

@@ -1,4 +1,4 @@
-import { defaultDatabaseUrl, defaultSniffTimeoutMs, envNumber, envString, parseListen, type Env } from "@tenax/common";
+import { defaultSniffTimeoutMs, envDatabaseUrl, envNumber, envString, parseListen, type Env } from "@tenax/common";
 
 export interface ExecutorConfig {
   databaseUrl: string;
@@ -25,7 +25,7 @@ export interface ExecutorConfig {
 export function loadExecutorConfig(env: Env = process.env): ExecutorConfig {
   const listen = parseListen(envString(env, "TENAX_EXECUTOR_LISTEN", "127.0.0.1:8289"), "TENAX_EXECUTOR_LISTEN");
   return {
-    databaseUrl: envString(env, "DATABASE_URL", defaultDatabaseUrl),
+    databaseUrl: envDatabaseUrl(env),
     ...listen,
     signingKey: env.TENAX_SIGNING_KEY || undefined,
     leaseMs: envNumber(env, "TENAX_LEASE_MS", 60_000),

@@ -1,6 +1,5 @@
-import { stopOnSignals } from "@tenax/common";
+import { runService } from "@tenax/common";
 import { loadExecutorConfig } from "./config.js";
 import { startExecutor } from "./executor.js";
 
-const executor = await startExecutor(loadExecutorConfig());
-stopOnSignals(executor, executor.logger);
+await runService("executor", () => startExecutor(loadExecutorConfig()));

@@ -1,4 +1,4 @@
-import { defaultDatabaseUrl, defaultSniffTimeoutMs, envNumber, envString, parseListen, type Env } from "@tenax/common";
+import { defaultSniffTimeoutMs, envDatabaseUrl, envNumber, envString, parseListen, type Env } from "@tenax/common";
 
 export interface IngestConfig {
   databaseUrl: string;
@@ -14,7 +14,7 @@ export interface IngestConfig {
 export function loadIngestConfig(env: Env = process.env): IngestConfig {
   const listen = parseListen(envString(env, "TENAX_INGEST_LISTEN", "127.0.0.1:8288"), "TENAX_INGEST_LISTEN");
   return {
-    databaseUrl: envString(env, "DATABASE_URL", defaultDatabaseUrl),
+    databaseUrl: envDatabaseUrl(env),
     ...listen,
     eventKey: env.TENAX_EVENT_KEY || undefined,
     signingKey: env.TENAX_SIGNING_KEY || undefined,

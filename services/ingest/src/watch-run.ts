@@ -66,8 +66,9 @@ export async function* watchRun(
       if (first || dirty) {
         // The first pass uses the run just read; a change during that read leaves `dirty` set.
         if (!first) dirty = false;
-        const steps = req.statusOnly ? [] : await runSteps(database.sql, run.id, lastSeq);
+        // The run before its steps: a run read as ended has every step stored before the read.
         if (!first) run = (await runGet(database.sql, run.id)) ?? run;
+        const steps = req.statusOnly ? [] : await runSteps(database.sql, run.id, lastSeq);
         first = false;
         for (const s of steps) {
           lastSeq = s.seq;

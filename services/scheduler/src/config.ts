@@ -1,4 +1,4 @@
-import { defaultDatabaseUrl, defaultSniffTimeoutMs, envNumber, envString, parseListen, type Env } from "@tenax/common";
+import { defaultSniffTimeoutMs, envDatabaseUrl, envNumber, envString, parseListen, type Env } from "@tenax/common";
 
 export interface SchedulerConfig {
   databaseUrl: string;
@@ -15,7 +15,7 @@ export interface SchedulerConfig {
 export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
   const listen = parseListen(envString(env, "TENAX_SCHEDULER_LISTEN", "127.0.0.1:8290"), "TENAX_SCHEDULER_LISTEN");
   return {
-    databaseUrl: envString(env, "DATABASE_URL", defaultDatabaseUrl),
+    databaseUrl: envDatabaseUrl(env),
     ...listen,
     signingKey: env.TENAX_SIGNING_KEY || undefined,
     maxIdleMs: envNumber(env, "TENAX_SCHEDULER_MAX_IDLE_MS", 5_000),

@@ -1,6 +1,5 @@
-import { stopOnSignals } from "@tenax/common";
+import { runService } from "@tenax/common";
 import { loadSchedulerConfig } from "./config.js";
 import { startScheduler } from "./scheduler.js";
 
-const scheduler = await startScheduler(loadSchedulerConfig());
-stopOnSignals(scheduler, scheduler.logger);
+await runService("scheduler", () => startScheduler(loadSchedulerConfig()));

@@ -1,6 +1,8 @@
 // @tenax/state: the only package that knows the schema and writes SQL.
 export { createDatabase, transaction } from "./db.js";
 export type { Database, DatabaseOptions } from "./db.js";
+export { parseDatabaseUrl, redactDatabaseUrl } from "./database-url.js";
+export type { DatabaseTarget } from "./database-url.js";
 export { migrateDatabase, migrationsFolder } from "./migrate.js";
 export type { MigrateOptions } from "./migrate.js";
 export { startEmbeddedPostgres } from "./embedded.js";

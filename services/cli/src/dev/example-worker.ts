@@ -1,8 +1,15 @@
-import { Tenax } from "@tenax/sdk";
+import { Tenax, type Logger } from "@tenax/sdk";
+
+export interface ExampleWorkerOptions {
+  ingestUrl: string;
+  executorUrl: string;
+  signingKey?: string;
+  logger?: Logger;
+}
 
 /** The example functions `tenax dev` serves, so a fresh install has something to run. */
-export async function startExampleWorker(ingestUrl: string, executorUrl: string, signingKey?: string) {
-  const tenax = new Tenax({ id: "examples", ingestUrl, executorUrl, signingKey });
+export async function startExampleWorker(options: ExampleWorkerOptions) {
+  const tenax = new Tenax({ id: "examples", ...options });
   const hello = tenax.createFunction({ id: "hello" }, { event: "demo/hello" }, async ({ event, step }) => {
     const name = await step.run("pick-name", () => String((event.data as { name?: string }).name ?? "world"));
     const greeting = await step.run("greet", () => `Hello, ${name}!`);
