@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { EventSchema, FunctionConfigSchema } from "@tenax/proto";
-import { createDatabase, createTestDatabases, transaction, type Database } from "@tenax/state";
+import { createDatabase, createTestDatabases, transaction, WAIT_LOCK_SLOTS, type Database } from "@tenax/state";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { appendEvents, type EventEntry } from "./append-events.js";
 
@@ -43,5 +43,20 @@ describe("appendEvents", () => {
     expect(again!.ok && { stored: again.stored.length, run: again.startedRunId }).toEqual({ stored: 0, run: null });
     const runs = await db.sql`select function_id from runs where function_id = 'nightly'`;
     expect(runs).toHaveLength(1);
+  });
+
+  it("a call carrying thousands of event names holds a bounded number of locks, so two at once cannot exhaust the lock table", async () => {
+    const batch = (tag: string) => Array.from({ length: 5000 }, (_, i) => ev(`locks/${tag}-${i}`));
+    const held = await transaction(db.sql, async (tx) => {
+      await appendEvents(tx, [{ kind: "send", events: batch("a"), nowMs: 1 }]);
+      const [row] = await tx`select count(*)::int as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()`;
+      return row!.n as number;
+    });
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThanOrEqual(WAIT_LOCK_SLOTS);
+    // Two such calls at once, each in its own transaction (with a lock per name, 10,000 locks
+    // overflow the default lock table: "out of shared memory" for every session).
+    const both = await Promise.all(["b", "c"].map((tag) => transaction(db.sql, (tx) => appendEvents(tx, [{ kind: "send", events: batch(tag), nowMs: 1 }]))));
+    expect(both.map(([o]) => o!.ok && o.stored.length)).toEqual([5000, 5000]);
   });
 });

@@ -27,7 +27,7 @@ export { leaseExtend, leaseRelease, leaseReleaseOwner } from "./queries/lease.js
 export { runRetryLater, runsFinish, stepSaveTargeted, stepsSave } from "./queries/results.js";
 export { runsResume } from "./queries/resume.js";
 export type { Resume, ResumeStep } from "./queries/resume.js";
-export { eventsAfter, waitConsume, waitCreate, waitExists, waitNamesLock, waitsForEvents } from "./queries/waits.js";
+export { eventsAfter, WAIT_LOCK_SLOTS, waitConsume, waitCreate, waitExists, waitLockSlot, waitNamesLock, waitsForEvents } from "./queries/waits.js";
 export type { OpenWait, WaitCreate } from "./queries/waits.js";
 export { functionCurrent, leaseHold, queueDrop, queueTargets, runPark, runSleep, stepsCheckpoint, stepsInsert, timerSleep } from "./queries/park.js";
 export type { CheckpointOutcome, CheckpointSave, StepInsert } from "./queries/park.js";

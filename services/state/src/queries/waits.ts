@@ -2,16 +2,31 @@ import { channels } from "../notify.js";
 import type { EventRow, Sql } from "../types.js";
 import { toEventRow } from "./rows.js";
 
+/** How many advisory locks stand for all event names: a call takes at most this many, however many names it carries. */
+export const WAIT_LOCK_SLOTS = 64;
+/** First key of the two-key advisory locks Tenax takes ("TX" + 1), so they cannot collide with an application's. */
+const WAIT_LOCK_SPACE = 0x54580001;
+
+/** The lock slot of an event name (FNV-1a): the same in every process. */
+export function waitLockSlot(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % WAIT_LOCK_SLOTS;
+}
+
 /**
  * Waits and incoming events of one name are serialized through an advisory lock: ingest takes it
  * shared (many ingests at once), wait creation exclusive. So an event is either committed before
- * the wait's creator scans for it, or its ingest sees the committed wait: none is missed.
+ * the wait's creator scans for it, or its ingest sees the committed wait: none is missed. Names
+ * share WAIT_LOCK_SLOTS locks, so a call carrying thousands of names cannot fill Postgres's lock
+ * table (`out of shared memory`); two names in one slot only make a wait's creation wait for the
+ * other name's ingests too.
  */
 export async function waitNamesLock(sql: Sql, names: string[], mode: "shared" | "exclusive"): Promise<void> {
-  const sorted = [...new Set(names)].sort(); // a fixed order avoids deadlocks between ingests
-  if (sorted.length === 0) return;
-  if (mode === "shared") await sql`select pg_advisory_xact_lock_shared(hashtext('tenax_wait:' || n)) from unnest(${sorted}::text[]) n`;
-  else await sql`select pg_advisory_xact_lock(hashtext('tenax_wait:' || n)) from unnest(${sorted}::text[]) n`;
+  const slots = [...new Set(names.map(waitLockSlot))].sort((a, b) => a - b); // a fixed order avoids deadlocks
+  if (slots.length === 0) return;
+  if (mode === "shared") await sql`select pg_advisory_xact_lock_shared(${WAIT_LOCK_SPACE}::int, s) from unnest(${slots}::int[]) s`;
+  else await sql`select pg_advisory_xact_lock(${WAIT_LOCK_SPACE}::int, s) from unnest(${slots}::int[]) s`;
 }
 
 /** Events of a name received after a sequence, in receive order. */
