@@ -65,7 +65,24 @@ export async function eventsPendingClaim(sql: Sql, limit: number): Promise<Event
   return rows.map(toEventRow);
 }
 
+/** Claims one pending system event (null when it is gone or another ingest holds it). */
+export async function eventPendingClaim(sql: Sql, seq: number): Promise<EventRow | null> {
+  const [row] = await sql`select * from events where seq = ${seq} and pending for update skip locked`;
+  return row ? toEventRow(row) : null;
+}
+
+/** The oldest pending system events' sequence numbers, without claiming them. */
+export async function eventsPendingSeqs(sql: Sql, limit: number): Promise<number[]> {
+  const rows = await sql`select seq from events where pending order by seq limit ${limit}`;
+  return rows.map((r) => Number(r.seq));
+}
+
 export async function eventsDispatched(sql: Sql, seqs: number[]): Promise<void> {
   if (seqs.length === 0) return;
   await sql`update events set pending = false where seq = any(${seqs}::bigint[])`;
+}
+
+/** Skips a system event whose dispatch fails on its own every time, recording why. */
+export async function eventPoisoned(sql: Sql, seq: number, error: string): Promise<void> {
+  await sql`update events set pending = false, dispatch_error = ${error} where seq = ${seq} and pending`;
 }

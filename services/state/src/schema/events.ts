@@ -15,6 +15,8 @@ export const events = pgTable(
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
     /** System events written by a state change, not yet matched against triggers and waits. */
     pending: boolean("pending").notNull().default(false),
+    /** Why dispatching this system event failed on its own, every time: it was skipped (a poison event). */
+    dispatchError: text("dispatch_error"),
   },
   (t) => [
     index("events_name_seq_idx").on(t.name, t.seq),
