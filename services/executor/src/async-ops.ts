@@ -167,9 +167,20 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
               },
             },
           ]);
-          if (appended?.ok && appended.stored.length > 0) {
-            await waitCreate(tx, { ...step, runId: work.runId, kind: "invoke", childRunId: appended.startedRunId, timeoutAtMs: Number(v.timeoutAtMs) || null });
+          // An invoke always ends: a child that cannot start fails the step now (nothing would
+          // ever resume a wait for it), whatever its timeout.
+          if (!appended?.ok) throw appended?.error ?? new Error("invoke: no outcome for its event");
+          const notStarted =
+            appended.stored.length === 0
+              ? `the invoke's event id ${JSON.stringify(event.id)} was already used by another event`
+              : appended.startedRunId === null
+                ? `function "${v.functionId}" started no run: its idempotency key was used within 24 h, or did not evaluate`
+                : undefined;
+          if (notStarted !== undefined) {
+            fail(ErrorReason.INVOKE_NOT_STARTED, notStarted);
+            break;
           }
+          await waitCreate(tx, { ...step, runId: work.runId, kind: "invoke", childRunId: appended.startedRunId, timeoutAtMs: Number(v.timeoutAtMs) || null });
           pending.add("waiting");
           break;
         }

@@ -1,3 +1,4 @@
+import type { Logger } from "@tenax/common";
 import { createDatabase, createTestDatabases, type Database } from "@tenax/state";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startSystemEventDispatcher, type SystemEventDispatcher } from "./dispatch-system-events.js";
@@ -31,8 +32,9 @@ describe("system event dispatcher", () => {
     for (const id of ids) await db.sql`insert into events (id, name, data, ts, pending) values (${id}, 'tenax/function.finished', '{}'::jsonb, 1, true)`;
 
     const lines: Line[] = [];
-    const log = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push({ level, message, fields });
-    dispatcher = await startSystemEventDispatcher(db, { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") }, 50);
+    const log = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push({ level, message, fields });
+    const logger: Logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error"), child: () => logger };
+    dispatcher = await startSystemEventDispatcher(db, logger, 50);
 
     await expect.poll(async () => (await db.sql`select count(*)::int as n from events where pending`)[0]!.n, { timeout: 10_000 }).toBe(0);
     const rows = await db.sql`select id, dispatch_error from events order by seq`;

@@ -57,4 +57,21 @@ describe("step.invoke", () => {
     const { steps } = await stack.runs.getRun({ runId: run.id });
     expect(steps.find((s) => s.userId === "call-unknown")!.error!.reason).toBe(ErrorReason.FUNCTION_NOT_FOUND);
   });
+
+  it("an invoked child that cannot start fails the step at once: its idempotency key was used", async () => {
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "report/requested", data: { mode: "dup-key", key: "k-1" } }] });
+    const run = await stack.runForEvent(ids[0]!);
+    expect(json(run.output)).toMatchObject({ caught: "StepError", reason: "invoke_not_started" });
+    expect(json(run.output).message).toMatch(/function "once-child" started no run: its idempotency key was used/);
+    const children = (await stack.runs.listRuns({ functionId: "once-child" })).runs;
+    expect(children).toHaveLength(1);
+  });
+
+  it("an invoked child that cannot start fails the step at once: its event id was taken", async () => {
+    const run = await parentRun("id-taken");
+    expect(json(run.output)).toMatchObject({ caught: "StepError", reason: "invoke_not_started" });
+    expect(json(run.output).message).toMatch(/event id "invoke-.*" was already used by another event/);
+    const { steps } = await stack.runs.getRun({ runId: run.id });
+    expect(steps.find((s) => s.userId === "call-taken")!.error!.reason).toBe(ErrorReason.INVOKE_NOT_STARTED);
+  });
 });
