@@ -1,6 +1,8 @@
 /** Every size and count limit of Tenax, in one place (the "Limits" table in sdk-ts/README.md mirrors this). */
 export const limits = {
   eventNameMaxChars: 256,
+  /** The event's `v` (its schema version). */
+  eventVersionMaxChars: 128,
   eventMaxBytes: 512 * 1024,
   eventsPerCall: 5000,
   sendEventsMaxBytes: 16 * 1024 * 1024,
@@ -10,6 +12,8 @@ export const limits = {
   functionIdMaxChars: 128,
   stepsPerRun: 1000,
   stepOutputMaxBytes: 4 * 1024 * 1024,
+  /** A stored error (a step's or a run's), its causes included: a larger one is cut to fit. */
+  errorMaxBytes: 64 * 1024,
   runStateMaxBytes: 32 * 1024 * 1024,
   watchRunsMaxIds: 10_000,
 } as const;

@@ -61,4 +61,11 @@ describe("validateEvents", () => {
     expect(() => validateEvents(big, 0)).toThrow(/16 MiB/);
     expect(refusal(big).findDetails(ErrorInfoSchema)[0]?.reason).toBe(ErrorReason.REQUEST_TOO_LARGE);
   });
+
+  it("limits the event's v (schema version) like its id, naming the field", () => {
+    expect(validateEvents([ev({ name: "n", v: "2024-01-01.1" })], 0)[0]!.v).toBe("2024-01-01.1");
+    const err = refusal([ev({ name: "ok" }), ev({ name: "n", v: "v".repeat(129) })]);
+    expect(err.message).toContain("events[1].v: 129 characters exceed the limit of 128");
+    expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe(ErrorReason.INVALID_EVENT);
+  });
 });

@@ -34,7 +34,7 @@ export function validateEvents(events: Event[], nowMs: number, allowReserved = f
       (mayHoldUnstorable(dataJson) ? findUnstorable(data, `${at}.data`) : null) ??
       (mayHoldUnstorable(userJson) ? findUnstorable(e.user, `${at}.user`) : null);
     if (unstorable) throw invalidArgument(ErrorReason.INVALID_EVENT, unstorableMessage(unstorable));
-    const size = Buffer.byteLength(dataJson) + Buffer.byteLength(userJson) + e.name.length;
+    const size = Buffer.byteLength(dataJson) + Buffer.byteLength(userJson) + e.name.length + e.v.length;
     if (size > limits.eventMaxBytes) {
       throw invalidArgument(ErrorReason.EVENT_TOO_LARGE, `${at}: ${size} bytes exceed the limit of ${limits.eventMaxBytes} bytes (512 KiB) per event`);
     }
@@ -44,6 +44,9 @@ export function validateEvents(events: Event[], nowMs: number, allowReserved = f
     }
     if (e.id.length > limits.eventNameMaxChars) {
       throw invalidArgument(ErrorReason.INVALID_EVENT, `${at}.id: ${e.id.length} characters exceed the limit of ${limits.eventNameMaxChars}`);
+    }
+    if (e.v.length > limits.eventVersionMaxChars) {
+      throw invalidArgument(ErrorReason.INVALID_EVENT, `${at}.v: ${e.v.length} characters exceed the limit of ${limits.eventVersionMaxChars}`);
     }
     return {
       id: e.id || randomUUID(),

@@ -1,5 +1,5 @@
-import { create } from "@bufbuild/protobuf";
-import { MemoEntrySchema, type MemoEntry } from "@tenax/proto";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { ErrorInfoSchema, MemoEntrySchema, type MemoEntry } from "@tenax/proto";
 import type { StepInsert } from "@tenax/state";
 import { describe, expect, it } from "vitest";
 import {
@@ -28,6 +28,7 @@ import {
 const bytes = new TextEncoder();
 const data = (stepId: string, json: string): MemoEntry => create(MemoEntrySchema, { stepId, result: { case: "data", value: bytes.encode(json) } });
 const error = (stepId: string): MemoEntry => create(MemoEntrySchema, { stepId, result: { case: "error", value: { message: "boom" } } });
+const errorBytes = (m: MemoEntry) => (m.result.case === "error" ? toBinary(ErrorInfoSchema, m.result.value).length : 0);
 const ran = (stepId: string, output: string): StepInsert => ({ stepId, userId: stepId, name: stepId, status: "completed", output, error: null });
 
 function claim(over: Partial<Claim> = {}): Claim {
@@ -64,7 +65,8 @@ describe("claimed", () => {
     const memo = [data("a", '"xy"'), error("b"), data("c", "1")];
     const work = createInflight(claim({ memo, eventBytes: 10, targetStepId: "p" }), 500);
     expect(work).toMatchObject({ requestId: "", itemTarget: "p", targetStepId: "p", attempt: 2, checkpointSequence: 0, memoSent: 0, startedAtMs: 500 });
-    expect(work.stateBytes).toBe(10 + 4 + 0 + 1); // a failed step's error is not counted
+    // A failed step's stored error counts too (its encoded size).
+    expect(work.stateBytes).toBe(10 + 4 + errorBytes(memo[1]!) + 1);
     expect(work.eventBytes).toBe(10);
     expect(work.memo).toBe(memo); // held, not copied
   });
@@ -166,7 +168,7 @@ describe("held requests and the lease", () => {
 });
 
 describe("result stored", () => {
-  it("appends memoized steps in place and counts completed outputs only", () => {
+  it("appends memoized steps in place and counts outputs and errors", () => {
     const { work } = inFlight({ memo: [data("a", "1")], eventBytes: 5 });
     const memo = work.memo;
     stepMemoized(work, ran("b", '"abc"'));
@@ -176,7 +178,7 @@ describe("result stored", () => {
     expect(work.memo[1]!.result).toEqual({ case: "data", value: bytes.encode('"abc"') });
     expect(work.memo[2]!.result.case).toBe("error");
     expect(work.memo[2]!.result.value).toMatchObject({ name: "Error", message: "no" });
-    expect(work.stateBytes).toBe(5 + 1 + 5);
+    expect(work.stateBytes).toBe(5 + 1 + 5 + errorBytes(work.memo[2]!));
   });
 
   it("memoizes a step stored without output as JSON null", () => {

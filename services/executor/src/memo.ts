@@ -1,4 +1,4 @@
-import { create, type JsonObject } from "@bufbuild/protobuf";
+import { create, toBinary, type JsonObject } from "@bufbuild/protobuf";
 import { errorInfoFromJson } from "@tenax/common";
 import { ErrorInfoSchema, MemoEntrySchema, StoredEventSchema, type MemoEntry, type StoredEvent } from "@tenax/proto";
 import type { EventRow, StepInsert, StepRow } from "@tenax/state";
@@ -32,6 +32,9 @@ export function storedEventFromRow(e: EventRow): StoredEvent {
   });
 }
 
+/** What a memo entry adds to the run state: its output, or its stored error (errors count too). */
 export function memoBytes(m: MemoEntry): number {
-  return m.result.case === "data" ? m.result.value.length : 0;
+  if (m.result.case === "data") return m.result.value.length;
+  if (m.result.case === "error") return toBinary(ErrorInfoSchema, m.result.value).length;
+  return 0;
 }

@@ -1,5 +1,7 @@
+import { clone, toBinary } from "@bufbuild/protobuf";
 import { errorInfoFromJson, errorInfoToJson } from "@tenax/common";
-import type { ErrorInfo, Op } from "@tenax/proto";
+import { limits } from "@tenax/engine";
+import { ErrorInfoSchema, type ErrorInfo, type Op } from "@tenax/proto";
 import { findUnstorable, replaceUnstorable, unstorableMessage } from "@tenax/state";
 
 /**
@@ -37,8 +39,36 @@ export function storableError(e: ErrorInfo | undefined): ErrorInfo | undefined;
 export function storableError(e: ErrorInfo | undefined): ErrorInfo | undefined {
   if (!e) return e;
   const json = errorInfoToJson(e);
-  if (!findUnstorable(json, "error")) return e;
+  if (!findUnstorable(json, "error")) return boundedError(e);
   const fixed = replaceUnstorable(json);
   fixed.message = `${typeof fixed.message === "string" ? fixed.message : ""}${note}`;
-  return errorInfoFromJson(fixed) ?? e;
+  return boundedError(errorInfoFromJson(fixed) ?? e);
+}
+
+// What a cut error keeps of each error in its chain (characters), and how deep the chain goes.
+const cutTo = { message: 8 * 1024, stack: 16 * 1024, properties: 8 * 1024, causes: 4 };
+
+/**
+ * An error over limits.errorMaxBytes (a huge message or stack, a deep cause chain), cut to fit:
+ * messages and stacks shortened, properties and deep causes dropped, and a note saying so. The
+ * step still fails with it, once; it is never a reason to refuse the result.
+ */
+export function boundedError(e: ErrorInfo): ErrorInfo {
+  const size = toBinary(ErrorInfoSchema, e).length;
+  if (size <= limits.errorMaxBytes) return e;
+  const cut = clone(ErrorInfoSchema, e);
+  const shrink = (x: ErrorInfo, depth: number) => {
+    x.message = x.message.slice(0, cutTo.message);
+    x.stack = x.stack.slice(0, cutTo.stack);
+    if (x.propertiesJson.length > cutTo.properties) x.propertiesJson = new Uint8Array();
+    if (x.cause && depth >= cutTo.causes) x.cause = undefined;
+    if (x.cause) shrink(x.cause, depth + 1);
+  };
+  shrink(cut, 0);
+  cut.message += ` [error_too_large: this error was ${size} bytes; it was cut to fit ${limits.errorMaxBytes}]`;
+  if (toBinary(ErrorInfoSchema, cut).length > limits.errorMaxBytes) {
+    cut.cause = undefined;
+    cut.propertiesJson = new Uint8Array();
+  }
+  return cut;
 }
