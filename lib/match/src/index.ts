@@ -6,3 +6,5 @@ export { compiledExpressionCount, compileExpression, expressionLimits, matchesEx
 export type { CompiledExpression } from "./expressions.js";
 export { toEventJson, waitMatches } from "./wait-match.js";
 export type { EventJson } from "./wait-match.js";
+export { eventKeyAt, listenerKey, valueKey } from "./match-key.js";
+export type { ListenerKey } from "./match-key.js";

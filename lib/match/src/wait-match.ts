@@ -36,7 +36,8 @@ export function waitMatches(w: { match: string; expression: string; triggerEvent
   return matchesExpression(w.expression, { event: trigger, async: candidate });
 }
 
-function getPath(obj: Record<string, unknown>, path: string): unknown {
+/** The value at a dotted path (`data.x`, also `event.data.x` / `async.data.x`), or undefined. */
+export function getPath(obj: Record<string, unknown>, path: string): unknown {
   let cur: unknown = obj;
   for (const key of path.replace(/^(event|async)\./, "").split(".")) {
     if (cur === null || typeof cur !== "object") return undefined;

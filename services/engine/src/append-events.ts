@@ -1,7 +1,7 @@
 import type { Logger } from "@tenax/common";
 import type { Event, FunctionConfig } from "@tenax/proto";
 import { eventsAppend, waitNamesLock, type EventInput, type EventRow, type Sql } from "@tenax/state";
-import { lookUpEventNames, type EventNameLookups } from "./event-name-lookups.js";
+import { lookUpEventNames, withKeyedListeners, type EventNameLookups } from "./event-name-lookups.js";
 import { matchTriggers } from "./match-triggers.js";
 import { resolveCancels } from "./resolve-cancels.js";
 import { resolveWaits } from "./resolve-waits.js";
@@ -49,7 +49,7 @@ export const entryPaths = {
   lifecycle: { validate: false, store: false, triggers: true, waits: true, cancels: true, startsTarget: false },
 } as const satisfies Record<EventEntry["kind"], Record<string, boolean>>;
 
-const noLookups: EventNameLookups = { triggers: [], waits: [], cancels: [] };
+const noLookups: EventNameLookups = { triggers: [], waits: [], cancels: [], paths: [] };
 
 /**
  * The one event path, inside the caller's transaction: store and dedupe, start the runs the
@@ -77,7 +77,7 @@ export async function appendEvents(tx: Sql, entries: EventEntry[], logger?: Logg
   const toStore = inputs.flat();
   // Sent together, these run in order in one round trip. The shared lock comes first and is
   // held to commit, so a wait created meanwhile either is seen here or sees these events.
-  const [, appended, lookups] = await Promise.all([
+  const [, appended, byName] = await Promise.all([
     nameList.length > 0 ? waitNamesLock(tx, nameList, "shared") : undefined,
     toStore.length > 0 ? eventsAppend(tx, toStore) : { ids: [], stored: [] },
     nameList.length > 0 ? lookUpEventNames(tx, nameList) : noLookups,
@@ -122,6 +122,7 @@ export async function appendEvents(tx: Sql, entries: EventEntry[], logger?: Logg
     outcomes[i] = { ok: true, ids, stored, startedRunId: null };
   });
 
+  const lookups = await withKeyedListeners(tx, byName, [...new Set([...touched.waits, ...touched.cancels])]);
   const matched = matchTriggers(touched.triggers, lookups.triggers);
   if (matched.length + targets.length > 0) {
     const runIds = await startRuns(tx, [...matched, ...targets.map((t) => t.candidate)], logger);

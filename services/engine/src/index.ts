@@ -5,8 +5,8 @@ export type { EntryOutcome, EventEntry, StartTarget } from "./append-events.js";
 export { validateEvents } from "./validate-events.js";
 export { functionVersionKey, readFunctionConfig } from "./function-config.js";
 // Expressions and wait matching live in @tenax/match (shared with the SDK's testing kit).
-export { compileExpression, matchesExpression, toEventJson, waitMatches } from "@tenax/match";
-export type { CompiledExpression, EventJson } from "@tenax/match";
+export { compileExpression, listenerKey, matchesExpression, toEventJson, waitMatches } from "@tenax/match";
+export type { CompiledExpression, EventJson, ListenerKey } from "@tenax/match";
 export { limits } from "./limits.js";
 export { latestCronTimeAtOrBefore, nextCronTime, parseCron } from "./cron.js";
 export type { ParsedCron } from "./cron.js";

@@ -11,6 +11,8 @@ export const limits = {
   retriesDefault: 4,
   functionIdMaxChars: 128,
   stepsPerRun: 1000,
+  /** Open waits of one event name whose `if` has no key (each costs an evaluation per event of that name). */
+  unkeyedWaitsPerEvent: 1000,
   stepOutputMaxBytes: 4 * 1024 * 1024,
   /** A stored error (a step's or a run's), its causes included: a larger one is cut to fit. */
   errorMaxBytes: 64 * 1024,

@@ -1,5 +1,5 @@
 import { type Logger } from "@tenax/common";
-import { compileExpression, toEventJson } from "@tenax/match";
+import { compileExpression, listenerKey, toEventJson } from "@tenax/match";
 import type { FunctionConfig } from "@tenax/proto";
 import { idempotencyClaim, runsFlowSetup, runsStart, type EventRow, type RunStart, type Sql } from "@tenax/state";
 
@@ -48,14 +48,19 @@ export async function startRuns(tx: Sql, candidates: StartCandidate[], logger?: 
     starting.map((c, i) => ({
       runId: runIds[i]!,
       startTimeoutMs: Number(c.config.timeouts?.startMs ?? 0n),
-      cancels: c.config.cancelOn.map((r) => ({
-        eventName: r.event,
-        expression: r.expression,
-        match: r.match,
-        triggerEvent: toEventJson(c.event) as unknown as Record<string, unknown>,
-        minSeq: c.event.seq,
-        timeoutMs: Number(r.timeoutMs),
-      })),
+      cancels: c.config.cancelOn.map((r) => {
+        const triggerEvent = toEventJson(c.event) as unknown as Record<string, unknown>;
+        const key = listenerKey({ match: r.match, expression: r.expression, triggerEvent });
+        return {
+          eventName: r.event,
+          expression: r.expression,
+          match: r.match,
+          triggerEvent,
+          minSeq: c.event.seq,
+          timeoutMs: Number(r.timeoutMs),
+          ...(key.kind === "scan" ? {} : { keyPath: key.path, matchKey: key.kind === "keyed" ? key.key : null }),
+        };
+      }),
     })),
   );
   const byCandidate: (string | null)[] = candidates.map(() => null);

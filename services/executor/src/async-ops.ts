@@ -1,4 +1,4 @@
-import { appendEvents, compileExpression, functionVersionKey, readFunctionConfig, toEventJson, waitMatches } from "@tenax/engine";
+import { appendEvents, compileExpression, functionVersionKey, listenerKey, readFunctionConfig, toEventJson, waitMatches } from "@tenax/engine";
 import { errorInfoToJson } from "@tenax/common";
 import { ErrorCode, ErrorReason, OpCode, reasonErrorInfo, reasonOfError, systemEvents, type ErrorInfo, type Op } from "@tenax/proto";
 import {
@@ -12,6 +12,7 @@ import {
   stepsInsert,
   timerSleep,
   transaction,
+  unkeyedWaitCount,
   waitCreate,
   waitExists,
   waitNamesLock,
@@ -41,7 +42,13 @@ export type AsyncOpsOutcome =
  * in one transaction under the lease. Each either resolves at once (memoized now) or leaves
  * something pending (a timer, a wait, a queued step); re-reported pending ops change nothing.
  */
-export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs: number): Promise<AsyncOpsOutcome> {
+export async function applyAsyncOps(
+  sql: Sql,
+  work: Inflight,
+  ops: Op[],
+  settings: { leaseMs: number; unkeyedWaitsPerEvent: number },
+): Promise<AsyncOpsOutcome> {
+  const { leaseMs, unkeyedWaitsPerEvent } = settings;
   for (const op of ops) {
     const expr = op.opts.case === "waitForEvent" ? op.opts.value.expression : "";
     if (expr) {
@@ -111,10 +118,23 @@ export async function applyAsyncOps(sql: Sql, work: Inflight, ops: Op[], leaseMs
           await waitNamesLock(tx, [w.event], "exclusive");
           const spec = { match: w.match, expression: w.expression, triggerEvent: work.triggerEvent };
           const hit = (await eventsAfter(tx, w.event, work.eventSeqFloor)).map(toEventJson).find((e) => waitMatches(spec, e));
+          const key = listenerKey(spec);
           if (hit) done(hit);
           else if (timeoutAt <= now) done(null);
-          else {
+          else if (
+            key.kind === "scan" &&
+            w.expression !== "" &&
+            !(await waitExists(tx, work.runId, op.stepId)) &&
+            (await unkeyedWaitCount(tx, w.event, unkeyedWaitsPerEvent)) >= unkeyedWaitsPerEvent
+          ) {
+            fail(
+              ErrorReason.TOO_MANY_WAITS,
+              `"${w.event}" already has ${unkeyedWaitsPerEvent} open waits whose \`if\` has no key, each evaluated against every "${w.event}" event: ` +
+                "use `match`, or an `if` with an `async.<field> == event.<field>` term, which is looked up by index",
+            );
+          } else {
             await waitCreate(tx, {
+              ...(key.kind === "scan" ? {} : { keyPath: key.path, matchKey: key.kind === "keyed" ? key.key : null }),
               ...step,
               runId: work.runId,
               kind: "event",

@@ -1,3 +1,4 @@
+import { limits } from "@tenax/engine";
 import { defaultSniffTimeoutMs, envDatabaseUrl, envNumber, envString, parseListen, type Env } from "@tenax/common";
 
 export interface ExecutorConfig {
@@ -19,6 +20,8 @@ export interface ExecutorConfig {
   dbPoolSize: number;
   /** A new connection that sends no byte within this long is dropped. */
   sniffTimeoutMs: number;
+  /** Open waits per event name whose `if` has no key (limits.unkeyedWaitsPerEvent by default). */
+  unkeyedWaitsPerEvent: number;
 }
 
 /** The only place the executor reads the environment. */
@@ -35,5 +38,6 @@ export function loadExecutorConfig(env: Env = process.env): ExecutorConfig {
     drainMs: envNumber(env, "TENAX_DRAIN_MS", 10_000),
     dbPoolSize: envNumber(env, "TENAX_EXECUTOR_DB_POOL", 4),
     sniffTimeoutMs: envNumber(env, "TENAX_SNIFF_TIMEOUT_MS", defaultSniffTimeoutMs),
+    unkeyedWaitsPerEvent: envNumber(env, "TENAX_UNKEYED_WAITS_PER_EVENT", limits.unkeyedWaitsPerEvent),
   };
 }

@@ -158,7 +158,7 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
     );
   }
   if (work.memo.length + ops.length > limits.stepsPerRun) return stepLimit(deps, session, work);
-  const outcome = await applyAsyncOps(deps.database.sql, work, ops, deps.config.leaseMs);
+  const outcome = await applyAsyncOps(deps.database.sql, work, ops, deps.config);
   if (outcome.kind === "fenced") fenced(session.requests, work);
   else acked(session.requests, work);
   if (ops.some((o) => o.code === OpCode.STEP_PLANNED)) wentParallel(work);

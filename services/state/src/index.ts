@@ -18,7 +18,7 @@ export { functionRegister, triggersForEvents } from "./queries/functions.js";
 export type { FunctionRegisterParams, TriggerMatchRow } from "./queries/functions.js";
 export { isUuid, runCancel, runGet, runsCancelBulk, runsGetMany, runsList, runsMissing, runsStart, runSteps, runWatchSteps } from "./queries/runs.js";
 export type { RunStart, RunsCancelFilter, RunsListParams } from "./queries/runs.js";
-export { cancelsForEvents, idempotencyClaim, runsFlowSetup } from "./queries/flow.js";
+export { cancelsForEvents, cancelsForKeys, idempotencyClaim, runsFlowSetup } from "./queries/flow.js";
 export type { IdempotencyClaim, OpenCancel, RunFlowSetup } from "./queries/flow.js";
 export { claimContext, queueClaim } from "./queries/claim.js";
 export { queueClaimLimited } from "./queries/claim-limited.js";
@@ -28,8 +28,20 @@ export { leaseExtend, leaseRelease, leaseReleaseOwner } from "./queries/lease.js
 export { runRetryLater, runsFinish, stepSaveTargeted, stepsSave } from "./queries/results.js";
 export { runsResume } from "./queries/resume.js";
 export type { Resume, ResumeStep } from "./queries/resume.js";
-export { eventsAfter, WAIT_LOCK_SLOTS, waitConsume, waitCreate, waitExists, waitLockSlot, waitNamesLock, waitsForEvents } from "./queries/waits.js";
-export type { OpenWait, WaitCreate } from "./queries/waits.js";
+export {
+  eventsAfter,
+  matchPathsFor,
+  unkeyedWaitCount,
+  WAIT_LOCK_SLOTS,
+  waitConsume,
+  waitCreate,
+  waitExists,
+  waitLockSlot,
+  waitNamesLock,
+  waitsForEvents,
+  waitsForKeys,
+} from "./queries/waits.js";
+export type { ListenerProbe, OpenWait, WaitCreate } from "./queries/waits.js";
 export { functionCurrent, leaseHold, queueDrop, queueTargets, runPark, runSleep, stepsCheckpoint, stepsInsert, timerSleep } from "./queries/park.js";
 export type { CheckpointOutcome, CheckpointSave, StepInsert } from "./queries/park.js";
 export type { RunFinishParams, RunRetryParams, SaveOutcome, StepSaveParams } from "./queries/results.js";

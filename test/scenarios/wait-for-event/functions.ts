@@ -1,4 +1,4 @@
-import { Tenax } from "@tenax/sdk";
+import { Tenax, type StepError } from "@tenax/sdk";
 
 export const tenax = new Tenax({ id: "scenarios" });
 
@@ -39,4 +39,15 @@ const badExpression = tenax.createFunction({ id: "wait-bad-if" }, { event: "shop
   return await step.waitForEvent("wait-broken", { event: "shop/anything", if: "async.data.(", timeout: "5s" });
 });
 
-export const functions = [byMatch, byIf, timesOut, sameTick, badExpression];
+// An `if` with no key (no async.x == event.y term): every open one is evaluated against every
+// "shop/bid.placed" event, so their number per event name is limited (2 in this stack).
+const unkeyed = tenax.createFunction({ id: "wait-unkeyed" }, { event: "shop/auction.opened" }, async ({ step }) => {
+  try {
+    const bid = await step.waitForEvent("wait-for-bid", { event: "shop/bid.placed", if: "async.data.amount > event.data.min", timeout: "30s" });
+    return { bid: bid ? (bid.data as { amount: number }).amount : null };
+  } catch (err) {
+    return { reason: (err as StepError).reason ?? null, message: (err as Error).message };
+  }
+});
+
+export const functions = [byMatch, byIf, timesOut, sameTick, badExpression, unkeyed];

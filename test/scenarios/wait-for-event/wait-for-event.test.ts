@@ -6,7 +6,7 @@ import { startStack, type Stack } from "../../setup/stack.js";
 const json = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack("wait_for_event");
+  stack = await startStack("wait_for_event", { TENAX_UNKEYED_WAITS_PER_EVENT: "2" });
   await stack.scenarioWorker(new URL("./functions.ts", import.meta.url).href);
 });
 afterAll(() => stack?.stop());
@@ -82,5 +82,18 @@ describe("step.waitForEvent", () => {
     const run = await stack.waitForRun(runId);
     expect(run.status).toBe(RunStatus.FAILED);
     expect(run.error!.message).toMatch(/\[invalid_expression\].*"async\.data\.\("/);
+  });
+
+  it("limits the waits of one event name whose if has no key: one more fails its step too_many_waits", async () => {
+    const first = await startRun("shop/auction.opened", { min: 10 });
+    const second = await startRun("shop/auction.opened", { min: 20 });
+    await Promise.all([waiting(first), waiting(second)]);
+    const third = await stack.waitForRun(await startRun("shop/auction.opened", { min: 30 }));
+    expect(json(third.output)).toMatchObject({ reason: "too_many_waits" });
+    expect(json(third.output).message).toMatch(/"shop\/bid.placed" already has 2 open waits whose `if` has no key/);
+    // The two waiting runs are evaluated against every bid, as before.
+    await stack.ingest.sendEvents({ events: [{ name: "shop/bid.placed", data: { amount: 25 } }] });
+    expect(json((await stack.waitForRun(first)).output)).toEqual({ bid: 25 });
+    expect(json((await stack.waitForRun(second)).output)).toEqual({ bid: 25 });
   });
 });

@@ -1,4 +1,5 @@
 import type { Sql } from "../types.js";
+import type { ListenerProbe } from "./waits.js";
 import { timersAfter } from "./timers.js";
 
 export interface IdempotencyClaim {
@@ -34,7 +35,17 @@ export async function idempotencyClaim(sql: Sql, claims: IdempotencyClaim[]): Pr
 
 export interface RunFlowSetup {
   runId: string;
-  cancels: { eventName: string; expression: string; match: string; triggerEvent: Record<string, unknown>; minSeq: number; timeoutMs: number }[];
+  cancels: {
+    eventName: string;
+    expression: string;
+    match: string;
+    triggerEvent: Record<string, unknown>;
+    minSeq: number;
+    timeoutMs: number;
+    /** Lookup key, as for waits (WaitCreate). */
+    keyPath?: string;
+    matchKey?: string | null;
+  }[];
   /** Cancel the run if it has not started within this many ms (0 = none). */
   startTimeoutMs: number;
 }
@@ -50,15 +61,23 @@ export async function runsFlowSetup(sql: Sql, setups: RunFlowSetup[]): Promise<v
       trigger_event: c.triggerEvent,
       min_seq: c.minSeq,
       timeout_ms: c.timeoutMs,
+      key_path: c.keyPath ?? "",
+      match_key: c.matchKey ?? null,
     })),
   );
   if (cancels.length > 0) {
     await sql`
-      insert into cancels (run_id, event_name, expression, match, trigger_event, min_seq, expires_at)
-      select run_id, event_name, expression, match, trigger_event, min_seq,
-        case when timeout_ms > 0 then now() + timeout_ms * interval '1 millisecond' end
-      from jsonb_to_recordset(${JSON.stringify(cancels)}::jsonb)
-        as x(run_id uuid, event_name text, expression text, match text, trigger_event jsonb, min_seq bigint, timeout_ms bigint)`;
+      with c as (
+        insert into cancels (run_id, event_name, expression, match, trigger_event, min_seq, expires_at, key_path, match_key)
+        select run_id, event_name, expression, match, trigger_event, min_seq,
+          case when timeout_ms > 0 then now() + timeout_ms * interval '1 millisecond' end, key_path, match_key
+        from jsonb_to_recordset(${JSON.stringify(cancels)}::jsonb)
+          as x(run_id uuid, event_name text, expression text, match text, trigger_event jsonb, min_seq bigint, timeout_ms bigint,
+            key_path text, match_key text)
+        returning event_name, key_path
+      )
+      insert into match_paths (event_name, key_path) select distinct event_name, key_path from c where key_path <> ''
+      on conflict do nothing`;
   }
   await timersAfter(
     sql,
@@ -77,12 +96,28 @@ export interface OpenCancel {
   minSeq: number;
 }
 
-/** Live cancelOn listeners for the given event names. */
+/** Live cancelOn listeners without a key for the given event names (tried against every event). */
 export async function cancelsForEvents(sql: Sql, names: string[]): Promise<OpenCancel[]> {
   if (names.length === 0) return [];
   const rows = await sql`
-    select * from cancels where event_name = any(${names}::text[]) and (expires_at is null or expires_at > now()) order by id`;
-  return rows.map((r) => ({
+    select * from cancels where event_name = any(${names}::text[]) and key_path = '' and (expires_at is null or expires_at > now()) order by id`;
+  return rows.map(toOpenCancel);
+}
+
+/** Live keyed cancelOn listeners with one of these keys (an index lookup each). */
+export async function cancelsForKeys(sql: Sql, probes: ListenerProbe[]): Promise<OpenCancel[]> {
+  if (probes.length === 0) return [];
+  const rows = await sql`
+    select c.* from unnest(${probes.map((p) => p.eventName)}::text[], ${probes.map((p) => p.keyPath)}::text[], ${probes.map((p) => p.matchKey)}::text[])
+      as k(event_name, key_path, match_key)
+    join cancels c on c.event_name = k.event_name and c.key_path = k.key_path and c.match_key = k.match_key
+    where c.expires_at is null or c.expires_at > now()
+    order by c.id`;
+  return rows.map(toOpenCancel);
+}
+
+function toOpenCancel(r: Record<string, any>): OpenCancel {
+  return {
     id: Number(r.id),
     runId: r.run_id,
     eventName: r.event_name,
@@ -90,5 +125,5 @@ export async function cancelsForEvents(sql: Sql, names: string[]): Promise<OpenC
     match: r.match,
     triggerEvent: r.trigger_event,
     minSeq: Number(r.min_seq),
-  }));
+  };
 }

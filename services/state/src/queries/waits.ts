@@ -48,6 +48,10 @@ export interface WaitCreate {
   minSeq?: number;
   childRunId?: string | null;
   timeoutAtMs?: number | null;
+  /** Lookup key (listenerKey in @tenax/match): "" (default) = tried against every event of its name. */
+  keyPath?: string;
+  /** Null with a key path: nothing can match. */
+  matchKey?: string | null;
 }
 
 /** Opens a wait and its timeout timer; a replay reporting the same wait again changes nothing. */
@@ -55,11 +59,15 @@ export async function waitCreate(sql: Sql, w: WaitCreate): Promise<boolean> {
   const timeoutAt = w.timeoutAtMs ? new Date(w.timeoutAtMs).toISOString() : null;
   const [row] = await sql`
     with w as (
-      insert into waits (run_id, step_id, user_id, name, kind, event_name, expression, match, trigger_event, min_seq, child_run_id, timeout_at)
+      insert into waits (run_id, step_id, user_id, name, kind, event_name, expression, match, trigger_event, min_seq, child_run_id, timeout_at, key_path, match_key)
       values (${w.runId}, ${w.stepId}, ${w.userId}, ${w.name}, ${w.kind}, ${w.eventName ?? ""}, ${w.expression ?? ""}, ${w.match ?? ""},
-        ${w.triggerEvent ? JSON.stringify(w.triggerEvent) : null}::jsonb, ${w.minSeq ?? 0}, ${w.childRunId ?? null}::uuid, ${timeoutAt}::timestamptz)
+        ${w.triggerEvent ? JSON.stringify(w.triggerEvent) : null}::jsonb, ${w.minSeq ?? 0}, ${w.childRunId ?? null}::uuid, ${timeoutAt}::timestamptz,
+        ${w.keyPath ?? ""}, ${w.matchKey ?? null})
       on conflict do nothing
-      returning id, timeout_at
+      returning id, timeout_at, event_name, key_path
+    ), p as (
+      insert into match_paths (event_name, key_path) select event_name, key_path from w where key_path <> ''
+      on conflict do nothing
     ), t as (
       insert into timers (run_id, kind, step_id, due_at, data)
       select ${w.runId}, ${w.kind === "event" ? "wait_timeout" : "invoke_timeout"}, ${w.stepId}, timeout_at, jsonb_build_object('waitId', id)
@@ -84,11 +92,49 @@ export interface OpenWait {
   minSeq: number;
 }
 
-/** Open event waits for the given event names, oldest first. */
+/** A (name, key path, key) a new event has: the keyed listeners it can match. */
+export interface ListenerProbe {
+  eventName: string;
+  keyPath: string;
+  matchKey: string;
+}
+
+/** Open event waits without a key for the given event names (tried against every event), oldest first. */
 export async function waitsForEvents(sql: Sql, names: string[]): Promise<OpenWait[]> {
   if (names.length === 0) return [];
-  const rows = await sql`select * from waits where kind = 'event' and event_name = any(${names}::text[]) order by id`;
-  return rows.map((r) => ({
+  const rows = await sql`select * from waits where kind = 'event' and event_name = any(${names}::text[]) and key_path = '' order by id`;
+  return rows.map(toOpenWait);
+}
+
+/** Open keyed event waits with one of these keys (an index lookup each), oldest first. */
+export async function waitsForKeys(sql: Sql, probes: ListenerProbe[]): Promise<OpenWait[]> {
+  if (probes.length === 0) return [];
+  const rows = await sql`
+    select w.* from unnest(${probes.map((p) => p.eventName)}::text[], ${probes.map((p) => p.keyPath)}::text[], ${probes.map((p) => p.matchKey)}::text[])
+      as k(event_name, key_path, match_key)
+    join waits w on w.event_name = k.event_name and w.key_path = k.key_path and w.match_key = k.match_key and w.kind = 'event'
+    order by w.id`;
+  return rows.map(toOpenWait);
+}
+
+/** How many open waits of an event name have no key but an expression, counting up to `limit`. */
+export async function unkeyedWaitCount(sql: Sql, eventName: string, limit: number): Promise<number> {
+  const [row] = await sql`
+    select count(*)::int as n from (
+      select 1 from waits where kind = 'event' and event_name = ${eventName} and key_path = '' and expression <> '' limit ${limit}
+    ) x`;
+  return row!.n as number;
+}
+
+/** The key paths listeners of these event names use. */
+export async function matchPathsFor(sql: Sql, names: string[]): Promise<{ eventName: string; keyPath: string }[]> {
+  if (names.length === 0) return [];
+  const rows = await sql`select event_name, key_path from match_paths where event_name = any(${names}::text[])`;
+  return rows.map((r) => ({ eventName: r.event_name, keyPath: r.key_path }));
+}
+
+function toOpenWait(r: Record<string, any>): OpenWait {
+  return {
     id: Number(r.id),
     runId: r.run_id,
     stepId: r.step_id,
@@ -99,7 +145,7 @@ export async function waitsForEvents(sql: Sql, names: string[]): Promise<OpenWai
     match: r.match,
     triggerEvent: r.trigger_event,
     minSeq: Number(r.min_seq),
-  }));
+  };
 }
 
 /** Consumes a wait; false when another process consumed it first. Drops its timeout timer. */

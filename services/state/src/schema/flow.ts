@@ -25,9 +25,26 @@ export const cancels = pgTable(
     eventName: text("event_name").notNull(),
     expression: text("expression").notNull().default(""),
     match: text("match").notNull().default(""),
+    /** Lookup key, as for waits (listenerKey in @tenax/match). */
+    keyPath: text("key_path").notNull().default(""),
+    matchKey: text("match_key"),
     triggerEvent: jsonb("trigger_event").$type<Record<string, unknown>>(),
     minSeq: bigint("min_seq", { mode: "number" }).notNull().default(0),
     expiresAt: timestamp("expires_at", { withTimezone: true }),
   },
-  (t) => [index("cancels_event_idx").on(t.eventName), index("cancels_run_idx").on(t.runId)],
+  (t) => [index("cancels_event_idx").on(t.eventName, t.keyPath, t.matchKey), index("cancels_run_idx").on(t.runId)],
+);
+
+/**
+ * The key paths waits and cancelOn rules of an event name have used: ingest reads them to know at
+ * which fields of a new event to compute keys. A few rows per name; kept (a stale path costs one
+ * empty index probe).
+ */
+export const matchPaths = pgTable(
+  "match_paths",
+  {
+    eventName: text("event_name").notNull(),
+    keyPath: text("key_path").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventName, t.keyPath] })],
 );

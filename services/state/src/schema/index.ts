@@ -18,5 +18,5 @@ export { queue } from "./queue.js";
 export { timers } from "./timers.js";
 export { waits } from "./waits.js";
 export { crons } from "./crons.js";
-export { cancels, idempotencyKeys } from "./flow.js";
+export { cancels, idempotencyKeys, matchPaths } from "./flow.js";
 export { workers } from "./workers.js";

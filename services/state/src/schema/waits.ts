@@ -17,6 +17,10 @@ export const waits = pgTable(
     eventName: text("event_name").notNull().default(""),
     expression: text("expression").notNull().default(""),
     match: text("match").notNull().default(""),
+    /** Lookup key (see listenerKey in @tenax/match): the candidate field path, "" when the wait is tried against every event of its name. */
+    keyPath: text("key_path").notNull().default(""),
+    /** Hash of the value a candidate must have at key_path; null with a key_path: nothing can match. */
+    matchKey: text("match_key"),
     /** The run's triggering event: `event` in expressions. */
     triggerEvent: jsonb("trigger_event").$type<Record<string, unknown>>(),
     /** Events with a receive sequence above this are candidates. */
@@ -25,5 +29,9 @@ export const waits = pgTable(
     timeoutAt: timestamp("timeout_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("waits_run_step_idx").on(t.runId, t.stepId), index("waits_event_idx").on(t.eventName), index("waits_child_idx").on(t.childRunId)],
+  (t) => [
+    uniqueIndex("waits_run_step_idx").on(t.runId, t.stepId),
+    index("waits_event_idx").on(t.eventName, t.keyPath, t.matchKey),
+    index("waits_child_idx").on(t.childRunId),
+  ],
 );
