@@ -96,13 +96,15 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   try {
     parts = await options.parts({ instanceId, logger, database, isDraining: () => draining });
     const built = parts;
+    const keyRule = createKeyRule(settings, options.eventKeyMethods);
     server = await serve({
       host: settings.host,
       port: settings.port,
       logger,
       sniffTimeoutMs: settings.sniffTimeoutMs,
       listenSetting,
-      interceptors: [createAuthInterceptor(createKeyRule(settings, options.eventKeyMethods))],
+      authRule: keyRule,
+      interceptors: [createAuthInterceptor(keyRule)],
       routes(router) {
         built.routes(router);
         const health = createHealthService({ service: options.name, instanceId, ping: () => database.sql`select 1`, draining: () => draining });

@@ -1,6 +1,7 @@
 export { createLogger } from "./logger.js";
 export type { Logger } from "./logger.js";
-export { checkListen, defaultSniffTimeoutMs, listenError, maxMessageBytes, serve } from "./server.js";
+export { checkListen, defaultSniffTimeoutMs, listenError, serve } from "./server.js";
+export { maxMessageBytes, readMaxBytesOf, requestMaxBytes } from "./request-limits.js";
 export type { RunningServer, ServeOptions } from "./server.js";
 export { createAuthInterceptor, createKeyRule, keyMatches } from "./auth.js";
 export type { AuthRule } from "./auth.js";

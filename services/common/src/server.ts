@@ -4,11 +4,11 @@ import * as net from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ErrorReason, ReasonError } from "@tenax/proto";
+import type { AuthRule } from "./auth.js";
+import { earlyRefusal, writeRefusal } from "./early-reject.js";
 import type { Logger } from "./logger.js";
+import { maxMessageBytes, readMaxBytesOf } from "./request-limits.js";
 import { routeConnection } from "./route-connection.js";
-
-/** Large enough for a 32 MiB run state plus framing; our own checks name the real limits. */
-export const maxMessageBytes = 64 * 1024 * 1024;
 
 /** How long a new connection may take to send its first bytes before it is dropped (it holds a socket). */
 export const defaultSniffTimeoutMs = 30_000;
@@ -18,6 +18,8 @@ export interface ServeOptions {
   port: number;
   routes: (router: ConnectRouter) => void;
   interceptors?: Interceptor[];
+  /** Keys checked from the headers before a body is read (the auth interceptor checks them again). */
+  authRule?: AuthRule;
   /** Where connection-level trouble is logged; without one, errors go to stderr. */
   logger?: Logger;
   /** A connection whose first bytes (enough to route it) take longer than this is destroyed
@@ -47,14 +49,24 @@ const stderrLog: ServerLog = {
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const log: ServerLog = options.logger ?? stderrLog;
-  const handler = connectNodeAdapter({
-    routes: options.routes,
+  const connectHandler = connectNodeAdapter({
+    // Each service reads at most its own limit (request-limits.ts).
+    routes: (router) =>
+      options.routes({
+        ...router,
+        service: (desc, impl, opts) => router.service(desc, impl, { readMaxBytes: readMaxBytesOf(desc.typeName), ...opts }),
+      } as ConnectRouter),
     interceptors: options.interceptors ?? [],
     readMaxBytes: maxMessageBytes,
     writeMaxBytes: maxMessageBytes,
     // gzip costs more than it saves for small hot-path messages.
     compressMinBytes: 64 * 1024,
   });
+  const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+    const refusal = earlyRefusal(req, options.authRule);
+    if (refusal) return writeRefusal(req, res, refusal);
+    connectHandler(req, res);
+  };
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: 10_000 } }, handler);
   // Node's defaults already keep both servers alive on client trouble: a session error is only
   // emitted as 'sessionError' (logged here), and without a 'clientError' listener the HTTP/1.1
