@@ -49,7 +49,13 @@ const stderrLog: ServerLog = {
  */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const log: ServerLog = options.logger ?? stderrLog;
+  // Aborted on close: long-lived streams (WatchRun, worker streams) end; unary handlers ignore it.
+  const shutdown = new AbortController();
+  let closing = false;
+  let inFlight = 0;
+  let settled: (() => void) | undefined;
   const connectHandler = connectNodeAdapter({
+    shutdownSignal: shutdown.signal,
     // Each service reads at most its own limit (request-limits.ts).
     routes: (router) =>
       options.routes({
@@ -65,6 +71,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
     const refusal = earlyRefusal(req, options.authRule);
     if (refusal) return writeRefusal(req, res, refusal);
+    // Counted until its response is sent, so that close() answers what was accepted.
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (closing) h1.closeIdleConnections();
+      if (inFlight === 0) settled?.();
+    });
+    if (closing && req.httpVersionMajor === 1) (res as http.ServerResponse).setHeader("connection", "close");
     connectHandler(req, res);
   };
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: 10_000 } }, handler);
@@ -73,6 +87,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // server answers 400 (garbage bytes, e.g. a TLS ClientHello) and destroys the socket.
   h2.on("sessionError", (err) => log.debug("http2 session error", { err: String(err) }));
   const h1 = http.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
   const sockets = new Set<net.Socket>();
   const unrouted = new Set<net.Socket>();
   const sniffTimeoutMs = options.sniffTimeoutMs ?? defaultSniffTimeoutMs;
@@ -107,17 +126,31 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   return {
     port,
     address: `${options.host}:${port}`,
+    /**
+     * Stops accepting, lets every request in flight get its answer (a SendEvents that committed
+     * must not lose its response), ends streams, then closes the connections; what is still open
+     * after `timeoutMs` is destroyed.
+     */
     async close(timeoutMs = 5000) {
+      closing = true;
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
       // Connections not yet routed carry no request: drop them rather than wait on them.
       for (const s of unrouted) s.destroy();
+      shutdown.abort();
+      for (const session of sessions) session.close(); // GOAWAY: no new streams, open ones finish
       h1.closeIdleConnections();
-      const timer = setTimeout(() => {
-        for (const s of sockets) s.destroy();
-      }, timeoutMs);
-      for (const s of sockets) if (!s.readableLength) s.end();
-      await closed;
+      const answered = new Promise<void>((resolve) => {
+        settled = resolve;
+        if (inFlight === 0) resolve();
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([answered, timedOut]);
+      for (const s of sockets) s.end();
+      await Promise.race([closed, timedOut]);
       clearTimeout(timer);
+      for (const s of sockets) s.destroy();
+      await closed;
     },
   };
 }
