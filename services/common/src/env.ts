@@ -16,6 +16,17 @@ export function envNumber(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration setting: milliseconds ("90000") or a number with a unit ("90s", "15m", "7d"). */
+export function envDuration(env: Env, name: string, fallbackMs: number): number {
+  const v = env[name];
+  if (v === undefined || v === "") return fallbackMs;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) throw new ReasonError(ErrorReason.INVALID_SETTING, `${name}=${v} is not a duration (milliseconds, or a number with ms, s, m, h or d: "7d")`);
+  return Math.round(Number(m[1]) * durationUnits[m[2] ?? "ms"]!);
+}
+
 /** Parses "host:port" into its parts. */
 export function parseListen(value: string, name: string): { host: string; port: number } {
   const i = value.lastIndexOf(":");

@@ -6,7 +6,7 @@ export type { RunningServer, ServeOptions } from "./server.js";
 export { createAuthInterceptor, createKeyRule, keyMatches } from "./auth.js";
 export type { AuthRule } from "./auth.js";
 export { invalidArgument, notFound, ReasonConnectError, toConnectError } from "./errors.js";
-export { defaultDatabaseUrl, envDatabaseUrl, envNumber, envString, parseListen } from "./env.js";
+export { defaultDatabaseUrl, envDatabaseUrl, envDuration, envNumber, envString, parseListen } from "./env.js";
 export type { Env } from "./env.js";
 export { logAuthMode, runService, stopOnSignals } from "./lifecycle.js";
 export type { Stoppable } from "./lifecycle.js";

@@ -1,4 +1,4 @@
-import { defaultSniffTimeoutMs, envDatabaseUrl, envNumber, envString, parseListen, type Env } from "@tenax/common";
+import { defaultSniffTimeoutMs, envDatabaseUrl, envDuration, envNumber, envString, parseListen, type Env } from "@tenax/common";
 
 export interface SchedulerConfig {
   databaseUrl: string;
@@ -9,6 +9,10 @@ export interface SchedulerConfig {
   maxIdleMs: number;
   /** A new connection that sends no byte within this long is dropped. */
   sniffTimeoutMs: number;
+  /** How long finished runs are kept (then deleted with their steps and the events no run needs). */
+  retentionMs: number;
+  /** How often the retention pass runs. */
+  retentionIntervalMs: number;
 }
 
 /** The only place the scheduler reads the environment. */
@@ -20,5 +24,7 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     signingKey: env.TENAX_SIGNING_KEY || undefined,
     maxIdleMs: envNumber(env, "TENAX_SCHEDULER_MAX_IDLE_MS", 5_000),
     sniffTimeoutMs: envNumber(env, "TENAX_SNIFF_TIMEOUT_MS", defaultSniffTimeoutMs),
+    retentionMs: envDuration(env, "TENAX_RETENTION", 7 * 86_400_000),
+    retentionIntervalMs: envDuration(env, "TENAX_RETENTION_INTERVAL", 60_000),
   };
 }

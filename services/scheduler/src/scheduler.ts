@@ -2,6 +2,7 @@ import { startService, type ServiceHandle } from "@tenax/common";
 import { SchedulerService } from "@tenax/proto";
 import { channels, listen, timersNextDue } from "@tenax/state";
 import type { SchedulerConfig } from "./config.js";
+import { startRetentionLoop } from "./retention-loop.js";
 import { startTimerLoop } from "./timer-loop.js";
 import { createTimerPass } from "./timer-pass.js";
 
@@ -17,6 +18,7 @@ export function startScheduler(config: SchedulerConfig): Promise<SchedulerHandle
     async parts({ database, logger }) {
       const loop = startTimerLoop({ pass: createTimerPass(database, logger), logger, maxIdleMs: config.maxIdleMs });
       const unlisten = await listen(database.sql, channels.timers, (payload) => loop.poke(payload ? Number(payload) : NaN));
+      const retention = startRetentionLoop(database, logger, { retentionMs: config.retentionMs, intervalMs: config.retentionIntervalMs });
       return {
         routes(router) {
           router.service(SchedulerService, {
@@ -27,6 +29,7 @@ export function startScheduler(config: SchedulerConfig): Promise<SchedulerHandle
           });
         },
         async drain() {
+          await retention.stop();
           await loop.stop();
           await unlisten().catch(() => {});
         },

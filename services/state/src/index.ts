@@ -53,3 +53,4 @@ export type { TestDatabases } from "./testing.js";
 export { cronsAdvance, cronsClaimDue, cronsNextDue, cronsReplace } from "./queries/crons.js";
 export type { CronRow, CronSchedule } from "./queries/crons.js";
 export { findUnstorable, isDataException, jsonbSafeText, mayHoldUnstorable, replaceUnstorable, unstorableMessage, unstorableReason } from "./storable.js";
+export { pruneEvents, pruneExpiredKeys, pruneFinishedRuns, pruneFunctionVersions, pruneWorkers } from "./queries/retention.js";

@@ -28,8 +28,13 @@ export const events = pgTable(
 );
 
 /** Producer-chosen event ids seen recently: the 24 h dedupe window. */
-export const eventIds = pgTable("event_ids", {
-  id: text("id").primaryKey(),
-  seq: bigint("seq", { mode: "number" }).notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const eventIds = pgTable(
+  "event_ids",
+  {
+    id: text("id").primaryKey(),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  // Retention deletes rows past the 24 h window, oldest first.
+  (t) => [index("event_ids_created_idx").on(t.createdAt)],
+);

@@ -10,7 +10,7 @@ export const idempotencyKeys = pgTable(
     runId: uuid("run_id"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.appId, t.functionId, t.key] })],
+  (t) => [primaryKey({ columns: [t.appId, t.functionId, t.key] }), index("idempotency_keys_created_idx").on(t.createdAt)],
 );
 
 /**

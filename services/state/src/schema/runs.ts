@@ -34,6 +34,10 @@ export const runs = pgTable(
     index("runs_status_idx").on(t.status, t.createdAt),
     index("runs_created_idx").on(t.createdAt),
     index("runs_event_ids_idx").using("gin", t.eventIds),
+    // Retention deletes finished runs oldest first.
+    index("runs_ended_idx")
+      .on(t.endedAt)
+      .where(sql`status in ('completed', 'failed', 'cancelled')`),
     index("runs_active_idx")
       .on(t.id)
       .where(sql`status not in ('completed', 'failed', 'cancelled')`),
