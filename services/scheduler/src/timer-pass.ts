@@ -1,5 +1,5 @@
 import type { Logger } from "@tenax/common";
-import { cronsNextDue, timersFire, timersNextDue, type Database } from "@tenax/state";
+import { cronsNextDue, timerNextDueAt, timersFire, type Database } from "@tenax/state";
 import { fireDueCrons } from "./cron-loop.js";
 
 /**
@@ -10,7 +10,7 @@ export function createTimerPass(database: Database, logger: Logger): () => Promi
   return async () => {
     while ((await timersFire(database.sql, 500)) === 500) {}
     while ((await fireDueCrons(database.sql, logger, 100)) === 100) {}
-    const [{ nextDueAtMs }, cronDueAtMs] = await Promise.all([timersNextDue(database.sql), cronsNextDue(database.sql)]);
+    const [nextDueAtMs, cronDueAtMs] = await Promise.all([timerNextDueAt(database.sql), cronsNextDue(database.sql)]);
     return Math.min(nextDueAtMs ?? Infinity, cronDueAtMs ?? Infinity);
   };
 }

@@ -45,7 +45,7 @@ export type { ListenerProbe, OpenWait, WaitCreate } from "./queries/waits.js";
 export { functionCurrent, leaseHold, queueDrop, queueTargets, runPark, runSleep, stepsCheckpoint, stepsInsert, timerSleep } from "./queries/park.js";
 export type { CheckpointOutcome, CheckpointSave, StepInsert } from "./queries/park.js";
 export type { RunFinishParams, RunRetryParams, SaveOutcome, StepSaveParams } from "./queries/results.js";
-export { timersAfter, timersFire, timersNextDue } from "./queries/timers.js";
+export { timersAfter, timersFire, timerNextDueAt, timersNextDue } from "./queries/timers.js";
 export { workerConnected, workerDisconnected } from "./queries/workers.js";
 export type { WorkerConnected } from "./queries/workers.js";
 export { createTestDatabases } from "./testing.js";

@@ -32,10 +32,18 @@ export async function queueClaimLimited(sql: Sql, p: LimitedClaimParams): Promis
       activeRuns.add(a.run_id as string);
       countRun(a.concurrency_keys as string[]);
     }
+    // Keys already at their limit are left out in the query, not after it: a hot key's backlog
+    // must not fill the candidate window and starve every other key behind it. Items of runs
+    // already under way (parallel steps) need no slot and stay in.
+    const full = p.limits.map((limit, i) => [...counts[i]!].filter(([, n]) => n >= limit).map(([key]) => key));
+    const fullPairs = full.flatMap((keys, i) => keys.map((key) => ({ i: i + 1, key })));
     const candidates = await tx`
       select q.id, q.run_id, r.concurrency_keys from queue q join runs r on r.id = q.run_id
       where q.app_id = ${p.appId} and q.function_id = ${p.functionId} and q.available_at <= now()
         and (q.lease_expires_at is null or q.lease_expires_at < now())
+        and (q.run_id = any(${[...activeRuns]}::uuid[]) or not exists (
+          select 1 from unnest(${fullPairs.map((f) => f.i)}::int[], ${fullPairs.map((f) => f.key)}::text[]) as f(i, key)
+          where coalesce(r.concurrency_keys[f.i], '') = f.key))
       order by q.fresh, q.id
       limit 1000
       for update of q skip locked`;

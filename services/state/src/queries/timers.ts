@@ -68,6 +68,13 @@ export async function timersFire(sql: Sql, limit: number): Promise<number> {
 }
 
 /** Due time (ms) of the earliest timer, or null when none is pending. */
+/** When the next timer is due (one probe of timers_due_idx); null with none. */
+export async function timerNextDueAt(sql: Sql): Promise<number | null> {
+  const [row] = await sql`select due_at from timers order by due_at limit 1`;
+  return row ? new Date(row.due_at).getTime() : null;
+}
+
+/** The next due time and how many timers are pending (GetTimers: counts every timer, not for hot paths). */
 export async function timersNextDue(sql: Sql): Promise<{ nextDueAtMs: number | null; pending: number }> {
   const [row] = await sql`select min(due_at) as next, count(*)::int as pending from timers`;
   return { nextDueAtMs: row.next ? new Date(row.next).getTime() : null, pending: row.pending };

@@ -27,5 +27,9 @@ export const queue = pgTable(
     dirty: boolean("dirty").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex("queue_run_target_idx").on(t.runId, t.targetStepId), index("queue_fn_idx").on(t.appId, t.functionId, t.fresh, t.id)],
+  (t) => [
+    uniqueIndex("queue_run_target_idx").on(t.runId, t.targetStepId),
+    index("queue_fn_idx").on(t.appId, t.functionId, t.fresh, t.id),
+    index("queue_lease_idx").on(t.leaseId),
+  ],
 );

@@ -19,6 +19,8 @@ export const timers = pgTable(
   (t) => [
     index("timers_due_idx").on(t.dueAt),
     index("timers_run_idx").on(t.runId),
+    // Wait and invoke timeouts are dropped by their wait's id when the wait is consumed or ends.
+    index("timers_wait_idx").on(sql`(${t.data}->>'waitId')`),
     // A replay that reports a sleep again must not create a second timer.
     uniqueIndex("timers_sleep_step_idx")
       .on(t.runId, t.stepId)
