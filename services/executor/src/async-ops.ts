@@ -46,9 +46,10 @@ export async function applyAsyncOps(
   sql: Sql,
   work: Inflight,
   ops: Op[],
-  settings: { leaseMs: number; unkeyedWaitsPerEvent: number },
+  settings: { leaseMs: number; unkeyedWaitsPerEvent: number; now?: () => number },
 ): Promise<AsyncOpsOutcome> {
   const { leaseMs, unkeyedWaitsPerEvent } = settings;
+  const clockNow = settings.now ?? Date.now;
   for (const op of ops) {
     const expr = op.opts.case === "waitForEvent" ? op.opts.value.expression : "";
     if (expr) {
@@ -64,7 +65,7 @@ export async function applyAsyncOps(
   const [only] = ops;
   if (ops.length === 1 && only!.opts.case === "sleep") {
     const until = Number(only!.opts.value.untilMs);
-    const now = Date.now();
+    const now = clockNow();
     if (until > now && until - now <= yearMs) {
       const parked = await runSleep(sql, {
         runId: work.runId,
@@ -80,7 +81,7 @@ export async function applyAsyncOps(
   return transaction(sql, async (tx) => {
     const hold = await leaseHold(tx, work);
     if (hold !== "held") return { kind: hold };
-    const now = Date.now();
+    const now = clockNow();
     const resolved: StepInsert[] = [];
     const pending = new Set<RunStatusName>();
     const planned = ops.filter((o) => o.code === OpCode.STEP_PLANNED).map((o) => o.stepId);

@@ -73,7 +73,7 @@ async function saveCheckpoint(deps: ResultDeps, session: WorkerSession, work: In
   }
   const stored = new Set(saved.stored);
   for (const s of steps) if (stored.has(s.stepId)) stepMemoized(work, s);
-  checkpointed(work, cp.sequence, saved.eventSeqFloor, deps.config.leaseMs);
+  checkpointed(work, cp.sequence, saved.eventSeqFloor, deps.config.leaseMs, deps.clock.now());
   await syncMemo(deps, work, saved.stepCount);
   return { accepted: true };
 }

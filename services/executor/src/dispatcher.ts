@@ -1,6 +1,6 @@
 import type { Logger } from "@tenax/common";
 import { functionVersionKey, limits, readFunctionConfig, toEventJson } from "@tenax/engine";
-import { claimContext, leaseRelease, queueClaim, queueClaimLimited, timersAfter, type Database, type FunctionKey } from "@tenax/state";
+import { claimContext, leaseRelease, queueClaim, queueClaimLimited, timersAfter, type Database, type DbClock, type FunctionKey } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import { createInflight, dispatched, eventDataBytes, type Inflight } from "./inflight.js";
 import { memoEntryFromStep, storedEventFromRow } from "./memo.js";
@@ -20,8 +20,9 @@ export function createDispatcher(deps: {
   executorId: string;
   sessions: Map<string, WorkerSession>;
   logger: Logger;
+  clock: DbClock;
 }): Dispatcher {
-  const { database, config, sessions, logger } = deps;
+  const { database, config, sessions, logger, clock } = deps;
   let running = false;
   let again = false;
   let stopped = false;
@@ -107,24 +108,27 @@ export function createDispatcher(deps: {
       }
       const fn = configs.get(item.runId)!;
       const retries = fn.retries ?? limits.retriesDefault;
-      const work = createInflight({
-        leaseId: item.leaseId,
-        leaseExpiresAtMs: item.leaseExpiresAtMs,
-        runId: item.runId,
-        appId: item.appId,
-        functionId: item.functionId,
-        functionVersion: ctx.run.functionVersion,
-        attempt: item.attempt,
-        maxAttempts: retries + 1,
-        targetStepId: item.targetStepId,
-        planMode: ctx.run.planMode,
-        checkpointing: fn.checkpointing?.enabled ? fn.checkpointing : undefined,
-        eventSeqFloor: ctx.eventSeqFloor,
-        triggerEvent: ctx.events[0] ? (toEventJson(ctx.events[0]) as unknown as Record<string, unknown>) : {},
-        events: ctx.events.map(storedEventFromRow),
-        memo: ctx.steps.map(memoEntryFromStep),
-        eventBytes: eventDataBytes(ctx.events),
-      });
+      const work = createInflight(
+        {
+          leaseId: item.leaseId,
+          leaseExpiresAtMs: item.leaseExpiresAtMs,
+          runId: item.runId,
+          appId: item.appId,
+          functionId: item.functionId,
+          functionVersion: ctx.run.functionVersion,
+          attempt: item.attempt,
+          maxAttempts: retries + 1,
+          targetStepId: item.targetStepId,
+          planMode: ctx.run.planMode,
+          checkpointing: fn.checkpointing?.enabled ? fn.checkpointing : undefined,
+          eventSeqFloor: ctx.eventSeqFloor,
+          triggerEvent: ctx.events[0] ? (toEventJson(ctx.events[0]) as unknown as Record<string, unknown>) : {},
+          events: ctx.events.map(storedEventFromRow),
+          memo: ctx.steps.map(memoEntryFromStep),
+          eventBytes: eventDataBytes(ctx.events),
+        },
+        clock.now(),
+      );
       send(session, work);
     }
     if (unplaced.length > 0) await leaseRelease(database.sql, unplaced);

@@ -1,6 +1,6 @@
 import { startService, type ServiceHandle } from "@tenax/common";
 import { ExecutorService, WorkerService } from "@tenax/proto";
-import { channels, leaseReleaseOwner, listen, runsFinish, stepsSave, type RunFinishParams, type StepSaveParams } from "@tenax/state";
+import { channels, createDbClock, leaseReleaseOwner, listen, runsFinish, stepsSave, type RunFinishParams, type StepSaveParams } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import { createDispatcher } from "./dispatcher.js";
 import { createGroupCommit } from "./group-commit.js";
@@ -19,7 +19,9 @@ export function startExecutor(config: ExecutorConfig): Promise<ExecutorHandle> {
     closeTimeoutMs: 1000,
     async parts({ instanceId: executorId, logger, database, isDraining }) {
       const sessions = new Map<string, WorkerSession>();
-      const dispatcher = createDispatcher({ database, config, executorId, sessions, logger });
+      // Lease expiries and due times are the database's: compared with its clock, not ours.
+      const clock = await createDbClock(database.sql);
+      const dispatcher = createDispatcher({ database, config, executorId, sessions, logger, clock });
       const steps = createGroupCommit(
         (batch: StepSaveParams[]) => stepsSave(database.sql, batch),
         (p) => p.runId,
@@ -28,13 +30,13 @@ export function startExecutor(config: ExecutorConfig): Promise<ExecutorHandle> {
         (batch: RunFinishParams[]) => runsFinish(database.sql, batch),
         (p) => p.runId,
       );
-      const deps = { database, config, executorId, sessions, dispatcher, steps, finishes, logger, isDraining };
+      const deps = { database, config, executorId, sessions, dispatcher, steps, finishes, logger, isDraining, clock };
 
       const unlisten = await listen(database.sql, channels.queue, () => dispatcher.pump());
       // Safety net: notifications are lost while the connection is down, and expired leases
       // (a crashed executor's work) become claimable without any notification.
       const poll = setInterval(() => {
-        const now = Date.now();
+        const now = clock.now();
         for (const s of sessions.values()) fenceExpired(s.requests, now);
         dispatcher.pump();
       }, config.pollMs);
@@ -72,7 +74,10 @@ export function startExecutor(config: ExecutorConfig): Promise<ExecutorHandle> {
           }
           await leaseReleaseOwner(database.sql, executorId).catch(() => {});
         },
-        close: () => unlisten().catch(() => {}),
+        close: async () => {
+          clock.stop();
+          await unlisten().catch(() => {});
+        },
       };
     },
   });

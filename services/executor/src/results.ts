@@ -13,6 +13,7 @@ import {
   type RunFinishParams,
   type SaveOutcome,
   type StepSaveParams,
+  type DbClock,
 } from "@tenax/state";
 import { applyAsyncOps } from "./async-ops.js";
 import { clampRetryAt, retryDelayMs } from "./backoff.js";
@@ -47,6 +48,8 @@ export interface ResultDeps {
   finishes: GroupCommit<RunFinishParams, boolean>;
   logger: Logger;
   isDraining: () => boolean;
+  /** The database's clock: due times and leases are compared with it. */
+  clock: DbClock;
 }
 
 export type { ResultOutcome };
@@ -158,7 +161,7 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
     );
   }
   if (work.memo.length + ops.length > limits.stepsPerRun) return stepLimit(deps, session, work);
-  const outcome = await applyAsyncOps(deps.database.sql, work, ops, deps.config);
+  const outcome = await applyAsyncOps(deps.database.sql, work, ops, { ...deps.config, now: deps.clock.now });
   if (outcome.kind === "fenced") fenced(session.requests, work);
   else acked(session.requests, work);
   if (ops.some((o) => o.code === OpCode.STEP_PLANNED)) wentParallel(work);
@@ -302,7 +305,7 @@ function continueOrHandBack(deps: ResultDeps, session: WorkerSession, work: Infl
 }
 
 async function retryLater(deps: ResultDeps, session: WorkerSession, work: Inflight, op: Op): Promise<ResultOutcome> {
-  const now = Date.now();
+  const now = deps.clock.now();
   const dueAtMs = op.retryAfterMs > 0n ? clampRetryAt(Number(op.retryAfterMs), now) : now + retryDelayMs(work.attempt, deps.config.retryBackoffScale);
   const ok = await runRetryLater(deps.database.sql, {
     runId: work.runId,

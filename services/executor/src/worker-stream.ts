@@ -11,6 +11,7 @@ import {
   type RunFinishParams,
   type SaveOutcome,
   type StepSaveParams,
+  type DbClock,
 } from "@tenax/state";
 import type { ExecutorConfig } from "./config.js";
 import type { Dispatcher } from "./dispatcher.js";
@@ -32,6 +33,7 @@ export interface StreamDeps {
   finishes: GroupCommit<RunFinishParams, boolean>;
   logger: Logger;
   isDraining: () => boolean;
+  clock: DbClock;
 }
 
 /**

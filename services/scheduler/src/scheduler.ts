@@ -1,6 +1,7 @@
 import { startService, type ServiceHandle } from "@tenax/common";
 import { SchedulerService } from "@tenax/proto";
-import { channels, listen, timersNextDue } from "@tenax/state";
+import { channels, createDbClock, listen, timersNextDue } from "@tenax/state";
+import { systemClock } from "./clock.js";
 import type { SchedulerConfig } from "./config.js";
 import { startRetentionLoop } from "./retention-loop.js";
 import { startTimerLoop } from "./timer-loop.js";
@@ -16,7 +17,10 @@ export function startScheduler(config: SchedulerConfig): Promise<SchedulerHandle
     poolSize: 4,
     closeTimeoutMs: 1000,
     async parts({ database, logger }) {
-      const loop = startTimerLoop({ pass: createTimerPass(database, logger), logger, maxIdleMs: config.maxIdleMs });
+      // Due times are the database's: the loop plans its sleeps on the database's clock.
+      const dbClock = await createDbClock(database.sql);
+      const clock = { ...systemClock, now: dbClock.now };
+      const loop = startTimerLoop({ pass: createTimerPass(database, logger), logger, maxIdleMs: config.maxIdleMs, clock });
       const unlisten = await listen(database.sql, channels.timers, (payload) => loop.poke(payload ? Number(payload) : NaN));
       const retention = startRetentionLoop(database, logger, { retentionMs: config.retentionMs, intervalMs: config.retentionIntervalMs });
       return {
@@ -30,6 +34,7 @@ export function startScheduler(config: SchedulerConfig): Promise<SchedulerHandle
         },
         async drain() {
           await retention.stop();
+          dbClock.stop();
           await loop.stop();
           await unlisten().catch(() => {});
         },

@@ -54,3 +54,5 @@ export { cronsAdvance, cronsClaimDue, cronsNextDue, cronsReplace } from "./queri
 export type { CronRow, CronSchedule } from "./queries/crons.js";
 export { findUnstorable, isDataException, jsonbSafeText, mayHoldUnstorable, replaceUnstorable, unstorableMessage, unstorableReason } from "./storable.js";
 export { pruneEvents, pruneExpiredKeys, pruneFinishedRuns, pruneFunctionVersions, pruneWorkers } from "./queries/retention.js";
+export { createDbClock } from "./db-clock.js";
+export type { DbClock } from "./db-clock.js";
