@@ -8,6 +8,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { HealthService, RunStatus } from "@tenax/proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startProcess } from "./setup/process.js";
 import { startStack, type ServiceName, type Stack } from "./setup/stack.js";
 
 const sniffTimeoutMs = 3000;
@@ -137,6 +138,47 @@ describe.each(services)("the %s port", (name) => {
     expect(socket.closed).toBe(false); // the sniff timeout is far longer than a health check
     await closed; // dropped by the server: this test never closes it
     await expectHealthy(name);
+  });
+});
+
+describe("slow and many connections (ingest)", () => {
+  it("closes a connection that trickles its request head a byte at a time (slowloris)", async () => {
+    const socket = await connect("ingest");
+    const closed = once(socket.resume(), "close");
+    const head = "POST /tenax.v1.IngestService/SendEvents HTTP/1.1\r\nHost: tenax\r\nX-Slow: ";
+    await written(socket, head);
+    // One byte every 300 ms for up to 15 s: the head never completes; the server must give up
+    // after the sniff timeout (3 s here), long before node's own 60 s.
+    const started = Date.now();
+    let trickled = 0;
+    const stopAt = started + 15_000;
+    const ended = await Promise.race([
+      closed.then(() => "closed" as const),
+      (async () => {
+        while (Date.now() < stopAt && !socket.destroyed) {
+          await new Promise((r) => setTimeout(r, 300));
+          if (!socket.destroyed) (socket.write("x"), trickled++);
+        }
+        return "still open" as const;
+      })(),
+    ]);
+    expect(ended).toBe("closed");
+    expect(trickled).toBeGreaterThan(3); // it was trickling, not silent
+    socket.destroy();
+    await expectHealthy("ingest");
+  });
+
+  it("answers while another process holds 10,000 connections open, and drops them", async () => {
+    const holder = startProcess("idle-connections", ["--import", "tsx", "test/workers/idle-connections.ts", String(portOf("ingest")), "10000"], {});
+    const open = await holder.waitFor((l) => l.msg === "open", 60_000);
+    expect(open.count).toBe(10000);
+    await expectHealthy("ingest");
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "test/three", data: { n: 1 } }] });
+    expect((await stack.runForEvent(ids[0]!)).status).toBe(RunStatus.COMPLETED);
+    // None of them sent a whole request head: each is dropped after the sniff timeout.
+    await holder.waitFor((l) => l.msg === "all closed by the server", 60_000);
+    await holder.kill("SIGTERM");
+    await expectHealthy("ingest");
   });
 });
 

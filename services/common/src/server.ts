@@ -69,6 +69,11 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     compressMinBytes: 64 * 1024,
   });
   const handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+    const deadline = headDeadlines.get(req.socket as net.Socket);
+    if (deadline) {
+      clearTimeout(deadline);
+      headDeadlines.delete(req.socket as net.Socket);
+    }
     const refusal = earlyRefusal(req, options.authRule);
     if (refusal) return writeRefusal(req, res, refusal);
     // Counted until its response is sent, so that close() answers what was accepted.
@@ -86,7 +91,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   // emitted as 'sessionError' (logged here), and without a 'clientError' listener the HTTP/1.1
   // server answers 400 (garbage bytes, e.g. a TLS ClientHello) and destroys the socket.
   h2.on("sessionError", (err) => log.debug("http2 session error", { err: String(err) }));
-  const h1 = http.createServer(handler);
+  const sniffTimeoutMs = options.sniffTimeoutMs ?? defaultSniffTimeoutMs;
+  const headDeadlines = new WeakMap<net.Socket, NodeJS.Timeout>();
+  // Slowloris: a request head trickled in a byte at a time must arrive whole within the same
+  // time as the routing bytes (node's own default is 60 s); node checks every second.
+  const headersTimeout = sniffTimeoutMs > 0 ? sniffTimeoutMs : 60_000;
+  const h1 = http.createServer({ headersTimeout, requestTimeout: Math.max(300_000, headersTimeout), connectionsCheckingInterval: 1000 }, handler);
+  // Node enforces those timeouts on the connections it tracks, and starts tracking when the server
+  // emits 'listening'; this one never listens itself (connections are handed to it), so say it.
+  h1.emit("listening");
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
@@ -94,7 +107,6 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   });
   const sockets = new Set<net.Socket>();
   const unrouted = new Set<net.Socket>();
-  const sniffTimeoutMs = options.sniffTimeoutMs ?? defaultSniffTimeoutMs;
   // No Nagle: hot-path messages are small and latency-bound (a step is a message each way).
   const tcp = net.createServer({ noDelay: true }, (socket) => {
     // First thing: a reset before any byte arrives would otherwise be an unhandled 'error'.
@@ -113,7 +125,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     };
     routeConnection(socket, {
       h2: handTo(h2),
-      h1: handTo(h1),
+      h1: (s) => {
+        // The first request head must be whole within headersTimeout too: node's own check
+        // misses a head that arrived in part with the routing bytes and then went silent.
+        const timer = setTimeout(() => s.destroy(), headersTimeout);
+        headDeadlines.set(s, timer);
+        s.once("close", () => clearTimeout(timer));
+        handTo(h1)(s);
+      },
       timeoutMs: sniffTimeoutMs,
       dropped: (reason) => log.debug("connection dropped before routing", { reason }),
     });
