@@ -34,7 +34,8 @@ export function findUnstorable(value: unknown, path: string): { path: string; re
   for (const [k, v] of Object.entries(value)) {
     const keyReason = unstorableReason(k);
     if (keyReason) return { path: `${path} key ${JSON.stringify(k)}`, reason: keyReason };
-    const hit = findUnstorable(v, `${path}.${k}`);
+    // An identifier-like key reads as `.key`; any other (spaces, newlines, quotes) is quoted.
+    const hit = findUnstorable(v, /^[A-Za-z_$][\w$-]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`);
     if (hit) return hit;
   }
   return null;
