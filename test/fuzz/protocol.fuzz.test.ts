@@ -98,42 +98,46 @@ async function honestWorker(appId: string) {
 }
 
 describe("worker protocol (fuzzed)", () => {
-  it("hostile messages around a real request: the executor stays up, answers what it refuses, and every run still ends", async () => {
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.array(hostile, { minLength: 1, maxLength: 6 }), async (sequence) => {
-        const appId = `fuzz-${n++}`;
-        const w = createRawWorker(stack.executorUrl);
-        try {
-          await w.send(hello(appId));
-          await w.next((m) => m.kind.case === "registered");
-          await stack.ingest.sendEvents({ events: [{ name: `fuzz/${appId}`, data: {} }] });
-          const r = (await w.next((m) => m.kind.case === "execute")).kind.value as ExecuteRequest;
-          // The executor may end the stream on a violation: later writes then fail, which is fine.
-          for (const m of sequence) await w.send(toMessage(m, r)).catch(() => {});
-          await w.send(complete(r)).catch(() => {});
-          for (const m of w.received)
-            if (m.kind.case === "resultAck" && !m.kind.value.accepted) {
-              expect(m.kind.value.code).not.toBe(ErrorCode.UNSPECIFIED); // refused with a reason, never silently
-              expect(m.kind.value.message.length).toBeGreaterThan(0);
-            }
-        } finally {
-          await w.close();
-        }
-        // Whatever the hostile worker did, the run ends: completed, or failed by a bad op.
-        const honest = await honestWorker(appId);
-        try {
-          const [started] = (await stack.runs.listRuns({ functionId: "target", appId })).runs;
-          const run = await stack.waitForRun(started!.id, 30_000);
-          expect([RunStatus.COMPLETED, RunStatus.FAILED]).toContain(run.status);
-        } finally {
-          await honest.close();
-        }
-        expect(stack.procs.get("executor")!.child.exitCode).toBeNull();
-      }),
-      { numRuns: fuzzRuns(10) },
-    );
-    const health = await createClient(HealthService, createGrpcTransport({ baseUrl: stack.executorUrl, acceptCompression: [] })).check({});
-    expect(health).toMatchObject({ service: "executor", databaseOk: true });
-  });
+  it(
+    "hostile messages around a real request: the executor stays up, answers what it refuses, and every run still ends",
+    async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(hostile, { minLength: 1, maxLength: 6 }), async (sequence) => {
+          const appId = `fuzz-${n++}`;
+          const w = createRawWorker(stack.executorUrl);
+          try {
+            await w.send(hello(appId));
+            await w.next((m) => m.kind.case === "registered");
+            await stack.ingest.sendEvents({ events: [{ name: `fuzz/${appId}`, data: {} }] });
+            const r = (await w.next((m) => m.kind.case === "execute")).kind.value as ExecuteRequest;
+            // The executor may end the stream on a violation: later writes then fail, which is fine.
+            for (const m of sequence) await w.send(toMessage(m, r)).catch(() => {});
+            await w.send(complete(r)).catch(() => {});
+            for (const m of w.received)
+              if (m.kind.case === "resultAck" && !m.kind.value.accepted) {
+                expect(m.kind.value.code).not.toBe(ErrorCode.UNSPECIFIED); // refused with a reason, never silently
+                expect(m.kind.value.message.length).toBeGreaterThan(0);
+              }
+          } finally {
+            await w.close();
+          }
+          // Whatever the hostile worker did, the run ends: completed, or failed by a bad op.
+          const honest = await honestWorker(appId);
+          try {
+            const [started] = (await stack.runs.listRuns({ functionId: "target", appId })).runs;
+            const run = await stack.waitForRun(started!.id, 30_000);
+            expect([RunStatus.COMPLETED, RunStatus.FAILED]).toContain(run.status);
+          } finally {
+            await honest.close();
+          }
+          expect(stack.procs.get("executor")!.child.exitCode).toBeNull();
+        }),
+        { numRuns: fuzzRuns(10) },
+      );
+      const health = await createClient(HealthService, createGrpcTransport({ baseUrl: stack.executorUrl, acceptCompression: [] })).check({});
+      expect(health).toMatchObject({ service: "executor", databaseOk: true });
+    },
+    60_000 + fuzzRuns(10) * 2000,
+  ); // the full run (FUZZ_RUNS=1000) takes minutes
 });
