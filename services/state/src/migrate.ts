@@ -3,6 +3,7 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { ErrorReason, ReasonError } from "@tenax/proto";
 import { parseDatabaseUrl, type DatabaseTarget } from "./database-url.js";
 import { createDatabase } from "./db.js";
+import { connectionErrorCodes } from "./transient.js";
 
 export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
 
@@ -14,19 +15,7 @@ export interface MigrateOptions {
 }
 
 // Errors of a database that is not there yet (starting, its host not yet in DNS) or unreachable.
-const unreachableCodes = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "57P03", // the database system is starting up
-]);
+const unreachableCodes = new Set([...connectionErrorCodes, "57P03"]); // 57P03: the database system is starting up
 
 /**
  * Applies committed migrations; idempotent, and safe when several services start at once.

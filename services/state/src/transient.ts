@@ -2,7 +2,7 @@
 // (the same statement on the same data fails again: skip or fail it, never loop on it).
 
 /** Errors of the connection itself (node's socket codes, postgres.js's own). */
-const connectionCodes = new Set([
+export const connectionErrorCodes: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
   "EPIPE",
@@ -28,6 +28,6 @@ const transientClasses = new Set(["08", "40", "53", "55", "57", "58", "XX"]);
 export function isTransientDatabaseError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== "string") return false;
-  if (connectionCodes.has(code)) return true;
+  if (connectionErrorCodes.has(code)) return true;
   return /^[0-9A-Z]{5}$/.test(code) && transientClasses.has(code.slice(0, 2));
 }
