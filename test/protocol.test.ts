@@ -207,6 +207,25 @@ describe("worker protocol", () => {
     await w.close();
   });
 
+  it("an async op without its options (a SLEEP with no time) fails the run instead of parking it forever", async () => {
+    // Found by fuzzing (test/fuzz/protocol.fuzz.test.ts): nothing would ever have resumed it.
+    const w = createRawWorker(stack.executorUrl);
+    await w.send(hello([fn("bare-sleep")]));
+    await w.next((m) => m.kind.case === "registered");
+    const { ids } = await stack.ingest.sendEvents({ events: [{ name: "proto/bare-sleep", data: {} }] });
+    const r = (await w.next(isExecute)).kind.value as ExecuteRequest;
+    await w.send({
+      kind: {
+        case: "result",
+        value: { requestId: r.requestId, leaseId: r.leaseId, runId: r.runId, ops: [{ code: OpCode.SLEEP, stepId: "nap", userId: "nap" }] },
+      },
+    });
+    const run = await stack.runForEvent(ids[0]!);
+    expect(run.status).toBe(RunStatus.FAILED);
+    expect(run.error!.message).toBe("[protocol_error] op SLEEP has no sleep options");
+    await w.close();
+  });
+
   it("rejects more than 10 triggers at registration", async () => {
     const w = createRawWorker(stack.executorUrl);
     const triggers = Array.from({ length: 11 }, (_, i) => ({ kind: { case: "event" as const, value: { event: `proto/t${i}`, expression: "" } } }));

@@ -160,6 +160,13 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
       `op ${OpCode[unknown.code] ?? unknown.code} cannot be combined with other ops`,
     );
   }
+  // An async op must carry its own options and a step id: without them nothing would ever resume
+  // the run (a SLEEP with no time parks it for good).
+  const malformed = ops.find((o) => !o.stepId || (optsOf[o.code] !== undefined && o.opts.case !== optsOf[o.code]));
+  if (malformed) {
+    const what = malformed.stepId ? `has no ${optsOf[malformed.code]} options` : "has no step id";
+    return failRun(deps, session, work, ErrorCode.PROTOCOL, ErrorReason.PROTOCOL_ERROR, `op ${OpCode[malformed.code]} ${what}`);
+  }
   if (work.memo.length + ops.length > limits.stepsPerRun) return stepLimit(deps, session, work);
   const outcome = await applyAsyncOps(deps.database.sql, work, ops, { ...deps.config, now: deps.clock.now });
   if (outcome.kind === "fenced") fenced(session.requests, work);
@@ -186,6 +193,13 @@ async function applyResult(deps: ResultDeps, session: WorkerSession, work: Infli
 }
 
 const asyncCodes = new Set([OpCode.STEP_PLANNED, OpCode.SLEEP, OpCode.WAIT_FOR_EVENT, OpCode.INVOKE_FUNCTION, OpCode.SEND_EVENT]);
+/** The options each async op must carry (STEP_PLANNED needs none). */
+const optsOf: Partial<Record<OpCode, "sleep" | "waitForEvent" | "invoke" | "sendEvent">> = {
+  [OpCode.SLEEP]: "sleep",
+  [OpCode.WAIT_FOR_EVENT]: "waitForEvent",
+  [OpCode.INVOKE_FUNCTION]: "invoke",
+  [OpCode.SEND_EVENT]: "sendEvent",
+};
 
 function complete(deps: ResultDeps, session: WorkerSession, work: Inflight, output: string): Promise<ResultOutcome> {
   const problem = outputProblem(output);
