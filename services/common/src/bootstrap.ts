@@ -3,6 +3,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { HealthService } from "@tenax/proto";
 import { createDatabase, migrateDatabase, redactDatabaseUrl, type Database } from "@tenax/state";
 import { createAuthInterceptor, createKeyRule } from "./auth.js";
+import { guardDriverBugs } from "./driver-guard.js";
 import { createHealthService } from "./health.js";
 import { logAuthMode } from "./lifecycle.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -75,6 +76,7 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   const { settings } = options;
   const instanceId = randomUUID();
   const logger = createLogger({ service: options.name, instance: instanceId.slice(0, 8) });
+  guardDriverBugs(logger);
   const listenSetting = listenSettings[options.name];
   // A taken port fails at once, before the wait for the database.
   await checkListen(settings.host, settings.port, listenSetting);

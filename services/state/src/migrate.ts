@@ -3,7 +3,7 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { ErrorReason, ReasonError } from "@tenax/proto";
 import { parseDatabaseUrl, type DatabaseTarget } from "./database-url.js";
 import { createDatabase } from "./db.js";
-import { connectionErrorCodes } from "./transient.js";
+import { connectionErrorCodes, isTransientDatabaseError } from "./transient.js";
 
 export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.url));
 
@@ -59,8 +59,12 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Unreachable or restarting, anywhere in the cause chain (drizzle wraps the driver's error). */
 function isUnreachable(err: unknown): boolean {
-  return unreachableCodes.has(errorCode(err));
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (unreachableCodes.has(errorCode(e)) || isTransientDatabaseError(e)) return true;
+  }
+  return false;
 }
 
 function unreachableError(target: DatabaseTarget, err: unknown, waitedMs: number, attempts: number): ReasonError {
