@@ -90,7 +90,8 @@ export function judge(input: CheckInput): Verdict {
     const k = `${run.functionId} ${run.eventIds[0] ?? "?"}`;
     byEvent.set(k, [...(byEvent.get(k) ?? []), run]);
   }
-  for (const [k, runs] of byEvent) if (runs.length > 1) duplicate.fail(`${k}: ${runs.length} runs (${runs.map((r) => `${r.id} ${RunStatus[r.status]}`).join(", ")})`);
+  for (const [k, runs] of byEvent)
+    if (runs.length > 1) duplicate.fail(`${k}: ${runs.length} runs (${runs.map((r) => `${r.id} ${RunStatus[r.status]}`).join(", ")})`);
 
   const signalOf = new Map(input.signals.map((s) => [s.eventId, s]));
   const parentOf = new Map<string, Sent>();
@@ -143,7 +144,9 @@ export function judge(input: CheckInput): Verdict {
       const last = input.ledger.lastOf.get(stepKey(runId, name))!;
       if (last > at) {
         const later = input.ledger.entries.slice(at + 1, last + 1).filter((e) => e.r === runId && e.s === name);
-        reRun.fail(`run ${runId} step ${name}: stored result is ledger line ${at + 1} (${JSON.stringify(input.ledger.entries[at])}); ran again after: ${later.map((e) => JSON.stringify(e)).join(" ")}`);
+        reRun.fail(
+          `run ${runId} step ${name}: stored result is ledger line ${at + 1} (${JSON.stringify(input.ledger.entries[at])}); ran again after: ${later.map((e) => JSON.stringify(e)).join(" ")}`,
+        );
       }
       const before = input.ledger.entries.slice(0, at).filter((e) => e.r === runId && e.s === name && e.k === "ok").length;
       if (before > 0) runAgain++;

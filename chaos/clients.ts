@@ -5,13 +5,21 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { IngestService, RunService, RunStatus, type Event, type Run } from "@tenax/proto";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { IngestService, RunService, RunStatus, type Run } from "@tenax/proto";
 
 export const terminal = new Set([RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED]);
 
 interface Ingest {
   ingest: Client<typeof IngestService>;
   runs: Client<typeof RunService>;
+}
+
+/** An event as the driver sends it: always with its own id, so that resends are deduplicated. */
+export interface EventInit {
+  id: string;
+  name: string;
+  data: JsonObject;
 }
 
 export interface Retry {
@@ -24,7 +32,7 @@ export interface Ingests {
   /** Calls fn on one ingest, then on the other, until it succeeds; throws the last error when out of attempts or time. */
   call<T>(fn: (i: Ingest) => Promise<T>, retry: Retry): Promise<T>;
   /** Sends events (each with its id); the effective ids. */
-  send(events: Partial<Event>[], retry: Retry): Promise<string[]>;
+  send(events: EventInit[], retry: Retry): Promise<string[]>;
   /** Watches one run (status only) until `done(run)`; the run then, or null out of time. */
   watchUntil(runId: string, done: (r: Run) => boolean, retry: Retry): Promise<Run | null>;
   /** Watches many runs (WatchRuns, 10,000 per stream) until every one has ended or time is out; the last state of each. */

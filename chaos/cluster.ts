@@ -6,8 +6,8 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { startProcess, type LogLine, type Proc } from "../test/setup/process.js";
 import { testSettings } from "../test/setup/stack.js";
-import { freePort } from "../test/setup/ports.js";
 import type { CutProxy } from "./pg-cut-proxy.js";
+import { reservePorts } from "./ports.js";
 
 export type MemberKind = "ingest" | "scheduler" | "executor" | "worker";
 
@@ -20,6 +20,8 @@ export interface Member {
   ready: Promise<unknown>;
   /** Processes started for this member so far. */
   starts: number;
+  /** The current process is ready and has not exited. */
+  up: boolean;
 }
 
 export interface UnexpectedDeath {
@@ -28,6 +30,8 @@ export interface UnexpectedDeath {
   signal: string | null;
   /** Its last log lines. */
   tail: string[];
+  /** The start of what it printed that was not a JSON log line (a crash: the error and its first frame). */
+  crash: string;
 }
 
 export interface Cluster {
@@ -55,17 +59,33 @@ interface Spec {
   readyMsg: string;
 }
 
-export async function startCluster(opts: { proxy: CutProxy; ledgerFile: string; logDir: string; log: (msg: string) => void }): Promise<Cluster> {
+export interface ClusterOptions {
+  proxy: CutProxy;
+  /** Set: services connect to this URL instead of through the proxy. */
+  directDatabaseUrl?: string;
+  ledgerFile: string;
+  logDir: string;
+  log: (msg: string) => void;
+}
+
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const specs: Spec[] = [];
   const urlOf = new Map<string, string>();
+  const ports = await reservePorts(6);
   for (const kind of ["ingest", "scheduler", "executor"] as const)
     for (const n of [1, 2]) {
       const name = `${kind}-${n}`;
-      const port = await freePort();
+      const port = ports.pop()!;
       // A listener of its own on the proxy, so cuts are reported by service.
-      const databaseUrl = await opts.proxy.listen(name, await freePort());
+      const databaseUrl = opts.directDatabaseUrl ?? (await opts.proxy.listen(name));
       urlOf.set(name, `http://127.0.0.1:${port}`);
-      specs.push({ name, kind, args: [`services/${kind}`], env: { ...testSettings, DATABASE_URL: databaseUrl, [listenVar[kind]]: `127.0.0.1:${port}` }, readyMsg: "listening" });
+      specs.push({
+        name,
+        kind,
+        args: [`services/${kind}`],
+        env: { ...testSettings, DATABASE_URL: databaseUrl, [listenVar[kind]]: `127.0.0.1:${port}` },
+        readyMsg: "listening",
+      });
     }
   // Worker n talks to ingest and executor (n mod 2): both executors have workers, one has two.
   for (const n of [1, 2, 3]) {
@@ -74,7 +94,12 @@ export async function startCluster(opts: { proxy: CutProxy; ledgerFile: string; 
       name: `worker-${n}`,
       kind: "worker",
       args: ["--import", "tsx", "chaos/worker.ts"],
-      env: { TENAX_INGEST_URL: urlOf.get(`ingest-${i}`)!, TENAX_EXECUTOR_URL: urlOf.get(`executor-${i}`)!, CHAOS_LEDGER: opts.ledgerFile, CHAOS_WORKER_NAME: `worker-${n}` },
+      env: {
+        TENAX_INGEST_URL: urlOf.get(`ingest-${i}`)!,
+        TENAX_EXECUTOR_URL: urlOf.get(`executor-${i}`)!,
+        CHAOS_LEDGER: opts.ledgerFile,
+        CHAOS_WORKER_NAME: `worker-${n}`,
+      },
       readyMsg: "worker ready",
     });
   }
@@ -84,6 +109,15 @@ export async function startCluster(opts: { proxy: CutProxy; ledgerFile: string; 
   const deaths: UnexpectedDeath[] = [];
   const startFailures: string[] = [];
   const logs = new Map<string, WriteStream>();
+  const unexpectedInARow = new Map<string, number>();
+  // Wakes allReady() on every start, ready and exit: awaited, not polled.
+  const onChange: (() => void)[] = [];
+  const changed = () => onChange.splice(0).forEach((fn) => fn());
+  const nextChange = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      onChange.push(() => (clearTimeout(t), resolve()));
+    });
 
   const spawn = (spec: Spec, member?: Member): Member => {
     const proc = startProcess(spec.name, spec.args, spec.env);
@@ -93,18 +127,48 @@ export async function startCluster(opts: { proxy: CutProxy; ledgerFile: string; 
     proc.child.stdout!.on("data", (b: Buffer) => out.write(b));
     proc.child.stderr!.on("data", (b: Buffer) => out.write(b));
     const ready = proc.waitFor((l: LogLine) => l.msg === spec.readyMsg, readyMs);
+    ready
+      .then(() => {
+        unexpectedInARow.delete(spec.name);
+        if (m.proc === proc) m.up = true;
+        changed();
+      })
+      .catch(() => undefined);
     ready.catch(() => {
-      if (!killed.has(proc) && !stopping && proc.child.exitCode === null) startFailures.push(`${spec.name} (pid ${proc.child.pid}) not ready within ${readyMs} ms`);
+      if (!killed.has(proc) && !stopping && proc.child.exitCode === null)
+        startFailures.push(`${spec.name} (pid ${proc.child.pid}) not ready within ${readyMs} ms`);
     });
-    const m: Member = member ?? { name: spec.name, kind: spec.kind, proc, ready, starts: 0 };
-    Object.assign(m, { proc, ready, starts: m.starts + 1 });
+    const m: Member = member ?? { name: spec.name, kind: spec.kind, proc, ready, starts: 0, up: false };
+    Object.assign(m, { proc, ready, starts: m.starts + 1, up: false });
+    changed();
     void proc.exited.then((code) => {
       out.write(`=== chaos: pid ${proc.child.pid} exited (code ${code}, signal ${proc.child.signalCode})\n`);
+      if (m.proc === proc) m.up = false;
+      changed();
       if (stopping) return;
       if (!killed.has(proc)) {
         const tail = proc.lines.slice(-20).map((l) => JSON.stringify(l));
-        deaths.push({ name: spec.name, code, signal: proc.child.signalCode, tail });
+        // What it died of: a crash printed to stderr (not JSON), or else its last error log line.
+        const raw = proc.lines.slice(-20).filter((l) => l.raw && l.msg?.trim());
+        const first = raw.findIndex((l) => /Error\b|error:/i.test(l.msg!));
+        const errorLine = [...proc.lines].reverse().find((l) => l.level === "error");
+        const lastError = errorLine
+          ? `${errorLine.msg ?? ""}${errorLine.err ? ` ${JSON.stringify(errorLine.err)}` : ""}${errorLine.origin ? ` (${String(errorLine.origin)})` : ""}`
+          : "";
+        const crash =
+          first >= 0
+            ? raw
+                .slice(first, first + 3)
+                .map((l) => l.msg!.trim())
+                .join(" ")
+            : lastError.slice(0, 400);
+        deaths.push({ name: spec.name, code, signal: proc.child.signalCode, tail, crash });
         opts.log(`UNEXPECTED: ${spec.name} (pid ${proc.child.pid}) exited by itself (code ${code}, signal ${proc.child.signalCode})`);
+        // A process that keeps dying (it cannot start): restart it more and more slowly, as a supervisor would.
+        const inARow = (unexpectedInARow.get(spec.name) ?? 0) + 1;
+        unexpectedInARow.set(spec.name, inARow);
+        setTimeout(() => stopping || spawn(spec, m), Math.min(5000, 250 * 2 ** inARow));
+        return;
       }
       spawn(spec, m);
     });
@@ -125,13 +189,10 @@ export async function startCluster(opts: { proxy: CutProxy; ledgerFile: string; 
     },
     async allReady(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      // A member may be replaced while we wait (an unexpected death): wait for its new process too.
-      for (let round = 0; round < 20 && Date.now() < deadline; round++) {
-        const current = members.map((m) => m.proc);
-        await Promise.all(members.map((m) => m.ready.catch(() => undefined)));
-        if (members.every((m, i) => m.proc === current[i] && m.proc.child.exitCode === null)) return;
+      while (!members.every((m) => m.up)) {
+        if (Date.now() >= deadline) throw new Error(`not every process got ready within ${timeoutMs} ms: ${members.filter((m) => !m.up).map((m) => m.name)}`);
+        await nextChange(deadline - Date.now());
       }
-      throw new Error(`not every process got ready within ${timeoutMs} ms`);
     },
     async stop() {
       stopping = true;

@@ -40,7 +40,18 @@ export interface Faults {
 /** Cut labels tried in turn for the write cut (see pg-wire.ts writeLabel). */
 const writeLabels = ["step save", "run end", "sleep", "retry"];
 
-export function startFaults(o: { cluster: Cluster; postgres: ChaosPostgres; proxy: CutProxy; rng: Rng; timings: FaultTimings; log: (msg: string) => void }): Faults {
+export interface FaultOptions {
+  cluster: Cluster;
+  postgres: ChaosPostgres;
+  proxy: CutProxy;
+  /** False: no cut faults (the services do not go through the proxy). */
+  cuts: boolean;
+  rng: Rng;
+  timings: FaultTimings;
+  log: (msg: string) => void;
+}
+
+export function startFaults(o: FaultOptions): Faults {
   const stop = new AbortController();
   const signal = stop.signal;
   const counts: FaultCounts = {
@@ -89,7 +100,7 @@ export function startFaults(o: { cluster: Cluster; postgres: ChaosPostgres; prox
   };
 
   const errors: string[] = [];
-  const loops = [killLoop(), postgresLoop(), cutLoop("commit"), cutLoop("write")].map((p) =>
+  const loops = [killLoop(), postgresLoop(), ...(o.cuts ? [cutLoop("commit"), cutLoop("write")] : [])].map((p) =>
     p.catch((err) => {
       errors.push(String(err));
       o.log(`a fault loop failed: ${String(err)}`);

@@ -5,16 +5,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { NonRetriableError, type Handler, type Tenax, type TenaxFunction } from "@tenax/sdk";
 import type { LedgerWriter } from "./ledger.js";
-import {
-  childFunction,
-  doomedMessage,
-  flowFunctions,
-  parallelName,
-  signalEvent,
-  stepValue,
-  type ChildData,
-  type FlowPlan,
-} from "./plan.js";
+import { childFunction, doomedMessage, flowFunctions, parallelName, signalEvent, stepValue, type ChildData, type FlowPlan } from "./plan.js";
 
 /** A step's stored output: its value and the ledger token of the body execution that produced it. */
 export interface Ledgered {
@@ -27,7 +18,8 @@ const maxWorkMs = 120;
 /** Retries per step: above any plan's `flaky` count, with room for attempts lost to faults. */
 const retries = 8;
 
-export function chaosFunctions(tenax: Tenax, ledger: LedgerWriter): TenaxFunction[] {
+// TenaxFunction<any, any>: what the SDK's ConnectOptions takes (functions of any event data).
+export function chaosFunctions(tenax: Tenax, ledger: LedgerWriter): TenaxFunction<any, any>[] {
   /** A step body: some work, then a ledger entry, then the value with the entry's token. */
   const body = async (runId: string, step: string, attempt: number, v: number): Promise<Ledgered> => {
     await delay(Math.floor(Math.random() * maxWorkMs));
@@ -75,10 +67,11 @@ export function chaosFunctions(tenax: Tenax, ledger: LedgerWriter): TenaxFunctio
         throw new NonRetriableError(`${doomedMessage(plan.seed)} token=${thrown(runId, "doomed", attempt)}`);
       });
       if (plan.fail === "throw") await doomed;
-      else out.fallback = await doomed.then(
-        () => "unreachable",
-        async () => (await run("fallback")).v,
-      );
+      else
+        out.fallback = await doomed.then(
+          () => "unreachable",
+          async () => (await run("fallback")).v,
+        );
     }
     out.last = (await run("last")).v;
     return out;

@@ -15,10 +15,12 @@ export interface ChaosOptions {
   limitMs: number;
   /** Keep the work directory (logs, ledger) even when the run passes. */
   keep: boolean;
+  /** Services connect straight to Postgres, without the cutting proxy (no cut faults): tells a proxy artefact from a Tenax defect. */
+  directDb: boolean;
   timings: FaultTimings;
 }
 
-export const usage = "usage: npm run chaos [-- --quick] [--duration <seconds of faults>] [--runs <n>] [--seed <n>] [--settle <seconds>] [--keep]";
+export const usage = "usage: npm run chaos [-- --quick] [--duration <seconds of faults>] [--runs <n>] [--seed <n>] [--settle <seconds>] [--keep] [--direct-db]";
 
 const full: FaultTimings = { killMs: [1000, 3000], postgresMs: [10_000, 20_000], postgresDownMs: [0, 1500], cutMs: [1500, 4000] };
 const quick: FaultTimings = { killMs: [700, 1800], postgresMs: [6000, 10_000], postgresDownMs: [0, 1000], cutMs: [800, 2500] };
@@ -27,7 +29,7 @@ export function parseOptions(argv: string[]): ChaosOptions {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
-    if (flag === "--quick" || flag === "--keep") flags.set(flag, "1");
+    if (flag === "--quick" || flag === "--keep" || flag === "--direct-db") flags.set(flag, "1");
     else if (["--duration", "--runs", "--seed", "--settle"].includes(flag)) flags.set(flag, inline ?? argv[++i] ?? "");
     else throw new Error(`[invalid_argument] unknown argument ${argv[i]}\n${usage}`);
   }
@@ -49,6 +51,7 @@ export function parseOptions(argv: string[]): ChaosOptions {
     // Setup, the faults, the settling, the checks: generous, but it always ends.
     limitMs: isQuick ? 280_000 : (faultS + settleS) * 1000 + 300_000,
     keep: flags.has("--keep"),
+    directDb: flags.has("--direct-db"),
     timings: isQuick ? quick : full,
   };
 }

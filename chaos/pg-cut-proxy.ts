@@ -33,8 +33,8 @@ export interface ArmOptions {
 }
 
 export interface CutProxy {
-  /** A listener for one service instance (on a fixed port, kept across its restarts); its DATABASE_URL. */
-  listen(via: string, port: number): Promise<string>;
+  /** A listener for one service (kept across its restarts); the service's DATABASE_URL. */
+  listen(via: string): Promise<string>;
   /** Cuts the next reply of that kind on any connection; resolves with what was cut. */
   arm(kind: CutKind, options: ArmOptions): Promise<CutHit | null>;
   /** Stops cutting (armed cuts resolve null). */
@@ -74,13 +74,14 @@ export function createCutProxy(target: () => string): CutProxy {
     const to = new URL(target());
     const upstream = net.connect(Number(to.port), to.hostname);
     sockets.add(client).add(upstream);
+    /** A cut, or the service went away: both sockets go at once. */
     const drop = () => {
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
     };
-    for (const s of [client, upstream]) s.on("error", drop).on("close", drop);
+    client.on("error", drop).on("close", drop);
 
     // Client side: SQL per Sync, in order (the server answers Syncs in order).
     const statements = new Map<string, string>();
@@ -88,7 +89,7 @@ export function createCutProxy(target: () => string): CutProxy {
     const syncs: string[][] = [];
     let clientStartup = true;
     let sslPending = false;
-    let fromClient = Buffer.alloc(0);
+    let fromClient: Buffer = Buffer.alloc(0);
     client.on("data", (chunk) => {
       upstream.write(chunk);
       fromClient = Buffer.concat([fromClient, chunk]);
@@ -123,7 +124,18 @@ export function createCutProxy(target: () => string): CutProxy {
     let held: Buffer[] = [];
     let tags: string[] = [];
     let error = false;
-    let fromServer = Buffer.alloc(0);
+    let fromServer: Buffer = Buffer.alloc(0);
+    // Postgres closed the connection (a restart). Not a cut: the service sees what a direct
+    // connection would, everything Postgres sent (a FATAL error first) and then the close: a
+    // FIN for a FIN, a reset for a reset.
+    let reset = false;
+    upstream.on("error", () => (reset = true));
+    upstream.on("close", () => {
+      sockets.delete(upstream);
+      if (client.destroyed) return;
+      if (reset) client.resetAndDestroy();
+      else client.end(Buffer.concat([...held, fromServer]));
+    });
     upstream.on("data", (chunk) => {
       if (sslPending) {
         sslPending = false; // the one-byte answer to SSLRequest ("N": go on in plain text)
@@ -141,7 +153,7 @@ export function createCutProxy(target: () => string): CutProxy {
         // it sends its Sync, so holding them would deadlock).
         if (serverStartup || asyncServerMessages.has(m.type) || (held.length === 0 && !executionStart.has(m.type) && m.type !== "Z")) {
           forward.push(m.raw);
-          if (m.type === "Z") (serverStartup = false), (status = String.fromCharCode(m.body[0]!));
+          if (m.type === "Z") ((serverStartup = false), (status = String.fromCharCode(m.body[0]!)));
           continue;
         }
         held.push(m.raw);
@@ -169,12 +181,12 @@ export function createCutProxy(target: () => string): CutProxy {
 
   return {
     hits,
-    listen(via, port) {
+    listen(via) {
       const server = net.createServer((socket) => onConnection(via, socket));
       servers.push(server);
       return new Promise((resolve, reject) => {
         server.once("error", reject);
-        server.listen(port, "127.0.0.1", () => {
+        server.listen(0, "127.0.0.1", () => {
           const url = new URL(target());
           url.hostname = "127.0.0.1";
           url.port = String((server.address() as net.AddressInfo).port);

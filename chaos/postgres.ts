@@ -3,7 +3,7 @@
 // as the unprivileged postgres user), and a database cloned from the migrated template.
 import { rmSync } from "node:fs";
 import { createTestDatabases, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@tenax/state";
-import { freePort } from "../test/setup/ports.js";
+import { reservePorts } from "./ports.js";
 
 export interface ChaosPostgres {
   /** The Tenax database, straight to Postgres (the proxy forwards to it); its port may change on a restart. */
@@ -15,7 +15,7 @@ export interface ChaosPostgres {
 
 export async function startChaosPostgres(dataDir: string, log: (msg: string) => void): Promise<ChaosPostgres> {
   rmSync(dataDir, { recursive: true, force: true });
-  let port = await freePort();
+  let [port] = await reservePorts(1);
   // fsync off is safe here: the server is only ever stopped cleanly, never crashed.
   const start = () => startEmbeddedPostgres({ dataDir, port, fast: true });
   let pg: EmbeddedPostgresHandle | undefined = await start();
@@ -34,7 +34,7 @@ export async function startChaosPostgres(dataDir: string, log: (msg: string) => 
         pg = await start();
       } catch (err) {
         // Another process on this machine took the port while the server was down: move (the proxy follows).
-        port = await freePort();
+        [port] = await reservePorts(1);
         log(`postgres could not restart on its port (${String(err).slice(0, 200)}); moving to ${port}`);
         pg = await start();
       }

@@ -35,7 +35,10 @@ export interface Traffic {
 
 export interface TrafficOptions {
   ingests: Ingests;
+  /** For the plans and batches: drawn in a fixed order, so the seed alone decides them. */
   rng: Rng;
+  /** For the awaited events (when, and whether twice): drawn as runs happen to reach their waits. */
+  timingRng: Rng;
   runs: number;
   /** Spread the sends over this long. */
   durationMs: number;
@@ -62,9 +65,9 @@ export function startTraffic(o: TrafficOptions): Traffic {
       const run = await o.ingests.watchUntil(runs[0]!.id, (r) => r.status === RunStatus.WAITING, { until });
       if (!run || run.status !== RunStatus.WAITING) return void (outcome.problem = `run not seen waiting (status ${run ? RunStatus[run.status] : "unknown"})`);
       outcome.waitingAt = Date.now();
-      await delay(o.rng.int(0, 800)); // random timing of the producer, not synchronization
+      await delay(o.timingRng.int(0, 800)); // random timing of the producer, not synchronization
       const event = (id: string) => ({ id, name: signalEvent, data: { key: sent.plan.key, payload: signalPayload(sent.plan) } });
-      const twice = o.rng.chance(0.3);
+      const twice = o.timingRng.chance(0.3);
       await Promise.all([
         o.ingests.send([event(`${sent.eventId}-signal`)], { until }),
         twice ? o.ingests.send([event(`${sent.eventId}-signal-2`)], { until }) : undefined,
@@ -116,7 +119,7 @@ export function startTraffic(o: TrafficOptions): Traffic {
       pending.push(sendBatch(rest));
     }
     // Signals are pushed while batches settle: wait until no new work appears.
-    for (let seen = -1; seen !== pending.length; ) {
+    for (let seen = -1; seen !== pending.length;) {
       seen = pending.length;
       await Promise.all(pending);
     }

@@ -1,3 +1,4 @@
+import { isTransientDatabaseError } from "@tenax/state";
 import { createLogger, type Logger } from "./logger.js";
 
 export interface Stoppable {
@@ -43,13 +44,32 @@ export function stopOnSignals(service: Stoppable, logger: Logger): void {
  */
 export async function runService(name: string, start: () => Promise<Stoppable & { readonly logger: Logger }>): Promise<void> {
   let service: Stoppable & { readonly logger: Logger };
-  try {
-    service = await start();
-  } catch (err) {
-    createLogger({ service: name }).error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+  // A connection lost while starting (Postgres restarting) is tried again for a while: the
+  // migration already waits for an unreachable database, the rest of the start may lose it too.
+  const giveUpAt = Date.now() + startRetryMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      service = await start();
+      break;
+    } catch (err) {
+      const logger = createLogger({ service: name });
+      if (lostConnection(err) && Date.now() < giveUpAt) {
+        logger.warn("database connection lost while starting; starting again", { err: String(err), attempt });
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+        continue;
+      }
+      logger.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    }
   }
   stopOnSignals(service, service.logger);
+}
+
+const startRetryMs = 60_000;
+
+function lostConnection(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (isTransientDatabaseError(e)) return true;
+  return false;
 }
 
 /** Logs whether auth is on; unset keys mean open dev mode. */
